@@ -1,0 +1,23 @@
+package dev.aviary.analysis;
+
+/**
+ * What a metric source measured for one check, cumulative since the current step began. Sources build these;
+ * judges read them. Nothing here knows about Prometheus or Kubernetes.
+ */
+public sealed interface Observation {
+
+    /** Counts of requests and bad events per arm. */
+    record Counts(ArmCounts baseline, ArmCounts canary) implements Observation {}
+
+    /** One value of one arm (a success rate, a latency quantile), and how many requests it rests on. */
+    record Value(double value, long samples) implements Observation {}
+
+    /**
+     * A latency histogram per arm over the same buckets (non-cumulative counts per bucket, the last bucket
+     * open-ended), for rank tests on binned data.
+     */
+    record Histogram(double[] upperBounds, long[] baseline, long[] canary) implements Observation {}
+
+    /** Nothing usable: the reason says what was missing. */
+    record Missing(String reason) implements Observation {}
+}

@@ -1,0 +1,45 @@
+package dev.aviary.policy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One validated rollout policy (a CanaryPolicy file). Immutable: a changed file yields a new Policy,
+ * and the old one stays in force until the new one validates.
+ *
+ * @param source   the file it was read from (for messages), may be null for policies built in code
+ * @param hash     a digest of the file's content, recorded in the CanaryRollout so a changed policy is visible
+ */
+public record Policy(
+        String name,
+        String namespace,
+        Target target,
+        Duration interval,
+        List<Step> steps,
+        Duration maxStepDuration,
+        TimeoutAction onTimeout,
+        NoDataRule noData,
+        List<CheckSpec> checks,
+        double alpha,
+        long minRequests,
+        List<NotifySpec> notifications,
+        Path source,
+        String hash) {
+
+    public Policy {
+        steps = List.copyOf(steps);
+        checks = List.copyOf(checks);
+        notifications = List.copyOf(notifications);
+    }
+
+    /** Namespace/name, the key a policy is known by. */
+    public String key() {
+        return namespace + "/" + name;
+    }
+
+    public enum TimeoutAction { ROLLBACK, PAUSE }
+
+    /** What to do when a check has had no data for longer than {@code tolerate}. */
+    public record NoDataRule(Duration tolerate, TimeoutAction then) {}
+}

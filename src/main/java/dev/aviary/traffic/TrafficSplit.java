@@ -1,0 +1,42 @@
+package dev.aviary.traffic;
+
+import dev.aviary.policy.Step;
+
+/**
+ * The managed part of a target's routing, as Aviary reads or writes it.
+ *
+ * @param canaryWeight  canary weight on the managed route (0-100); the baseline gets the rest
+ * @param headerRoute   the managed header route to the canary, null when absent
+ * @param mirrorPercent percentage of traffic mirrored to the canary, 0 when no mirror
+ */
+public record TrafficSplit(int canaryWeight, Step.HeaderMatch headerRoute, double mirrorPercent) {
+
+    public TrafficSplit {
+        if (canaryWeight < 0 || canaryWeight > 100) {
+            throw new IllegalArgumentException("canary weight must be within 0-100, got " + canaryWeight);
+        }
+    }
+
+    public static final TrafficSplit BASELINE_ONLY = new TrafficSplit(0, null, 0);
+
+    public int baselineWeight() {
+        return 100 - canaryWeight;
+    }
+
+    /** The split a step asks for. */
+    public static TrafficSplit forStep(Step step) {
+        return switch (step.kind()) {
+            case WEIGHT -> new TrafficSplit(step.weight(), null, 0);
+            case HEADER_ROUTE -> new TrafficSplit(0, step.headerRoute(), 0);
+            case MIRROR -> new TrafficSplit(0, null, step.mirror());
+        };
+    }
+
+    /** "70/30", "100/0 + header user-group=canary", "100/0 + mirror 20%". */
+    public String describe() {
+        StringBuilder s = new StringBuilder(baselineWeight() + "/" + canaryWeight);
+        if (headerRoute != null) s.append(" + header ").append(headerRoute.header()).append('=').append(headerRoute.value());
+        if (mirrorPercent > 0) s.append(" + mirror ").append(mirrorPercent).append('%');
+        return s.toString();
+    }
+}
