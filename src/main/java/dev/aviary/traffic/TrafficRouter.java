@@ -12,6 +12,12 @@ public interface TrafficRouter {
     /** Whether this router handles the policy's target. */
     boolean supports(Policy policy);
 
+    /**
+     * The metric label values of the two arms (for Istio resolved through the DestinationRule subsets' version
+     * labels unless the policy names them).
+     */
+    ArmLabels armLabels(Policy policy) throws TargetException;
+
     /** Read the managed routing of the policy's target. */
     LiveTraffic read(Policy policy) throws TargetException;
 
