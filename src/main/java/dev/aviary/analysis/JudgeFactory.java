@@ -1,0 +1,46 @@
+package dev.aviary.analysis;
+
+import dev.aviary.policy.CheckSpec;
+
+/** Maps a policy's check to the judge that decides it. */
+public final class JudgeFactory {
+
+    /** Kayenta's usual confidence for its Mann-Whitney classification. */
+    public static final double MANN_WHITNEY_CONFIDENCE = 0.98;
+
+    private final AnytimeCountJudge.PassRule passRule;
+
+    /** Comparisons pass on {@link AnytimeCountJudge.PassRule#NO_EVIDENCE_OF_HARM} (see that class for why). */
+    public JudgeFactory() {
+        this(AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM);
+    }
+
+    public JudgeFactory(AnytimeCountJudge.PassRule passRule) {
+        this.passRule = passRule;
+    }
+
+    public Judge create(CheckSpec spec) {
+        return switch (spec.type()) {
+            case COMPARISON -> new AnytimeCountJudge(spec.tolerance(), passRule, AnytimeCountJudge.DEFAULT_CONCENTRATION, describe(spec));
+            case THRESHOLD -> new ThresholdJudge(spec.min(), spec.max(), spec.minSamples(), describe(spec));
+            case MANN_WHITNEY -> new MannWhitneyJudge(MANN_WHITNEY_CONFIDENCE, describe(spec));
+        };
+    }
+
+    /** The guard the controller runs on every step's request counts, next to the policy's checks. */
+    public Judge sampleRatioGuard() {
+        return new SampleRatioGuard();
+    }
+
+    /** What the check measures, in the words of its messages. */
+    static String describe(CheckSpec spec) {
+        if (spec.preset() == null) return spec.name();
+        return switch (spec.preset()) {
+            case ISTIO_ERROR_RATE -> "5xx rate";
+            case ISTIO_SLOW_REQUESTS -> spec.slowerThan() == null ? "slow-request share"
+                    : "share of requests slower than " + spec.slowerThan().toMillis() + " ms";
+            case ISTIO_SUCCESS_RATE -> "success rate";
+            case ISTIO_LATENCY_P99 -> "p99 latency";
+        };
+    }
+}

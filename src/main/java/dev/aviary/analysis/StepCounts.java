@@ -1,0 +1,51 @@
+package dev.aviary.analysis;
+
+/**
+ * The counts of one step (or of the current step so far) and the regime its e-process uses: the evidence one
+ * step contributes to the rate-ratio e-process of a whole rollout.
+ */
+public record StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime) {
+
+    /** Which e-process a step uses; chosen before the step's data is seen, so the product stays valid. */
+    public enum Regime {
+        /** Bad events are rare: condition on which arm each one falls in (Lindon &amp; Malek). */
+        RARE,
+        /** Bad events are common: two-sample Bernoulli mixture with the baseline rate as a nuisance. */
+        COMMON
+    }
+
+    /**
+     * log e-value against "canary/baseline rate ratio &le; ratio".
+     *
+     * @param concentration total pseudo-count of the Beta prior of the rare-event mixture
+     */
+    public double logEValueAbove(double ratio, double concentration) {
+        if (baseline.total() == 0 || canary.total() == 0) return 0;
+        if (regime == Regime.COMMON) return TwoSampleBernoulliMixture.JEFFREYS.logEValueAbove(baseline, canary, ratio);
+        double s = canaryShare();
+        return BetaBinomialMixture.centredOn(s, concentration).logBayesFactorAbove(canary.bad(), baseline.bad(), theta(ratio, s));
+    }
+
+    /** log e-value against "canary/baseline rate ratio &ge; ratio". */
+    public double logEValueBelow(double ratio, double concentration) {
+        if (baseline.total() == 0 || canary.total() == 0) return 0;
+        if (regime == Regime.COMMON) return TwoSampleBernoulliMixture.JEFFREYS.logEValueBelow(baseline, canary, ratio);
+        double s = canaryShare();
+        return BetaBinomialMixture.centredOn(s, concentration).logBayesFactorBelow(canary.bad(), baseline.bad(), theta(ratio, s));
+    }
+
+    /**
+     * The canary's share of requests. The observed share, not the configured one: small routing deviations then
+     * do not masquerade as a worse canary (large ones are the {@link SampleRatioGuard}'s business). Conditioning
+     * on the request counts makes the "which arm" binomial exact only for rare events; for common ones it is
+     * conservative (sampling without replacement is smaller in convex order), and later steps switch regime.
+     */
+    public double canaryShare() {
+        return (double) canary.total() / (canary.total() + baseline.total());
+    }
+
+    /** P(a bad event falls in the canary) when the canary's rate is {@code ratio} times the baseline's. */
+    static double theta(double ratio, double share) {
+        return ratio * share / (ratio * share + 1 - share);
+    }
+}
