@@ -96,7 +96,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Create every object of a multi-document YAML resource in the mock API server. */
-    public static void load(NamespacedKubernetesClient client, String resource) {
+    public static void load(io.fabric8.kubernetes.client.KubernetesClient client, String resource) {
         try (InputStream in = resource(resource)) {
             for (HasMetadata o : client.load(in).items()) {
                 client.resource(o).inNamespace(o.getMetadata().getNamespace()).create();

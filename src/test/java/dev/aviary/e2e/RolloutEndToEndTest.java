@@ -263,7 +263,7 @@ class RolloutEndToEndTest {
 
     private int canaryWeight(String ns, String name) {
         Map<String, Object> spec = spec(ns, name);
-        Object w = destinations(Map.of("spec", spec), 1).get(1).get("weight");
+        Object w = primaryRoute(spec).get(1).get("weight");
         return w == null ? 0 : ((Number) w).intValue();
     }
 
