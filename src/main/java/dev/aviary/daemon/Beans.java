@@ -4,7 +4,12 @@ import dev.aviary.analysis.JudgeFactory;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.Notifier;
 import dev.aviary.notify.Outbox;
+import dev.aviary.notify.HttpDelivery;
+import dev.aviary.notify.SecretReader;
 import dev.aviary.notify.kubernetes.KubernetesEvents;
+import dev.aviary.notify.kubernetes.KubernetesSecrets;
+import dev.aviary.notify.slack.SlackChannel;
+import dev.aviary.notify.webhook.WebhookChannel;
 import dev.aviary.notify.log.LogChannel;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
@@ -18,6 +23,8 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wires the plain-Java parts into the application; each part stays free of Quarkus types. */
 public class Beans {
@@ -54,8 +61,11 @@ public class Beans {
 
     @Produces
     @Singleton
-    Outbox outbox(KubernetesClient client) {
-        return new Outbox(List.of(new KubernetesEvents(client), new LogChannel()), 1_000, 4, 500);
+    Outbox outbox(KubernetesClient client, @ConfigProperty(name = "aviary.status-url") Optional<String> statusUrl) {
+        SecretReader secrets = new KubernetesSecrets(client);
+        HttpDelivery http = new HttpDelivery();
+        return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, statusUrl.orElse(null)),
+                new WebhookChannel(secrets, http)), 1_000, 4, 500);
     }
 
     void closeOutbox(@Disposes Outbox outbox) {

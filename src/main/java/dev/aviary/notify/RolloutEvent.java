@@ -1,5 +1,6 @@
 package dev.aviary.notify;
 
+import dev.aviary.policy.NotifySpec;
 import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.Phase;
@@ -15,6 +16,7 @@ import java.util.List;
  * @param step      1-based step number for people, 0 before the first step
  * @param weights   "70/30" (baseline/canary) after the decision
  * @param checks    the verdicts behind the decision
+ * @param channels  the policy's own notification channels (Secret references, never the secrets)
  */
 public record RolloutEvent(
         Instant at,
@@ -27,10 +29,12 @@ public record RolloutEvent(
         int steps,
         String weights,
         String message,
-        List<CheckRecord> checks) {
+        List<CheckRecord> checks,
+        List<NotifySpec> channels) {
 
     public RolloutEvent {
         checks = List.copyOf(checks);
+        channels = List.copyOf(channels);
     }
 
     /** Whether people should hear of it outside the CanaryRollout (not every HOLD). */

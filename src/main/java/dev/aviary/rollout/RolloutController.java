@@ -350,7 +350,7 @@ public class RolloutController {
         Weights w = s.applied() != null ? s.applied() : s.intended();
         String weights = w == null ? "?" : w.toSplit().describe();
         notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
-                s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks()));
+                s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
     }
 
     private TrafficRouter routerFor(Policy policy) {
