@@ -37,11 +37,11 @@ import java.util.TreeMap;
  * Moves traffic on an Istio VirtualService by editing one http route's destination weights, an inserted header
  * route and a mirror.
  *
- * <p>Works on raw JSON maps ({@link GenericKubernetesResource}), not the typed fabric8 Istio model: the typed model has
- * one class per API version, re-serialises every field it knows (StringMatch is a polymorphic wrapper, legacy
- * {@code mirror_percent} falls into additionalProperties) and a full PUT of it would rewrite fields Aviary does not
- * own. Raw maps carry whatever the server sent, whatever the version, and the write is a JSON Patch of exactly the
- * managed paths, which also needs only the {@code patch} verb.
+ * <p>Works on raw JSON maps ({@link GenericKubernetesResource}), not the typed fabric8 Istio model. The typed model
+ * does round-trip unknown fields through additionalProperties, but it has one resource class per API version (three
+ * code paths for one object), models StringMatch as a polymorphic oneOf wrapper, and a typed PUT rewrites the whole
+ * object. Raw maps read the same under v1, v1beta1 and v1alpha3, and the write is a JSON Patch of exactly the managed
+ * paths, which leaves every other field untouched by construction and needs only the {@code patch} verb.
  */
 public final class IstioRouter implements TrafficRouter {
 

@@ -224,6 +224,35 @@ class IstioRouterTest {
         assertTrue(e.getMessage().contains("already matches on header 'user-group'"), e.getMessage());
     }
 
+    @Test
+    void anUpperCaseHeaderIsRefusedBecauseIstioWouldReject() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        String rv = router.read(primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.apply(primaryPolicy(),
+                new TrafficSplit(0, new HeaderMatch("X-Cohort", MatchType.EXACT, "a"), 0), rv));
+        assertTrue(e.getMessage().contains("lower-case"), e.getMessage());
+        assertEquals(rv, router.read(primaryPolicy()).resourceVersion(), "nothing was written");
+    }
+
+    @Test
+    void aHandEditedManagedHeaderRouteIsReportedOnRead() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        router.apply(primaryPolicy(), new TrafficSplit(0, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0),
+                router.read(primaryPolicy()).resourceVersion());
+        Map<String, Object> vs = fixtures.virtualService("v1alpha3");
+        for (Object c : Json.list(route(vs, "primary-aviary-canary"), "match")) {
+            Json.map(Json.map(c), "headers").put("x-region", Map.of("exact", "eu"));
+        }
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(primaryPolicy()));
+        assertTrue(e.getMessage().contains("'primary-aviary-canary'") && e.getMessage().contains("changed by hand"),
+                e.getMessage());
+        // rollback still removes it
+        router.apply(primaryPolicy(), TrafficSplit.BASELINE_ONLY, Json.string(Json.map(
+                fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion"));
+        assertEquals(List.of("health", "primary", "legacy-predict"), routeNames(fixtures.virtualService("v1alpha3")));
+    }
+
     // ---- mirror --------------------------------------------------------------------------------------------------
 
     @Test
