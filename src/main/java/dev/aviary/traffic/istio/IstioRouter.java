@@ -72,15 +72,18 @@ public final class IstioRouter implements TrafficRouter {
     @Override
     public ArmLabels armLabels(Policy policy) throws TargetException {
         Target.IstioTarget t = istio(policy);
-        if (t.baseline().version() != null && t.canary().version() != null) {
-            return new ArmLabels(t.baseline().version(), t.canary().version());
-        }
         String ns = policy.namespace();
         VirtualService vs = fetch(ns, t.virtualService());
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, vs.http(), t);
+        String canaryHost = m.host(m.canary());
+        // Istio's destination_service_name is the host's short name; it keeps two models' v1/v2 apart
+        String service = canaryHost.contains(".") ? canaryHost.substring(0, canaryHost.indexOf('.')) : canaryHost;
+        if (t.baseline().version() != null && t.canary().version() != null) {
+            return new ArmLabels(t.baseline().version(), t.canary().version(), service);
+        }
         return new ArmLabels(
                 armLabel(t.baseline(), ns, m.host(m.baseline())),
-                armLabel(t.canary(), ns, m.host(m.canary())));
+                armLabel(t.canary(), ns, canaryHost), service);
     }
 
     @Override

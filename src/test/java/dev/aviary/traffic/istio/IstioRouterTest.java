@@ -450,7 +450,7 @@ class IstioRouterTest {
     void armLabelsComeFromTheDestinationRuleSubsets() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         fixtures.createIstio("destinationrule.yaml");
-        assertEquals(new ArmLabels("v1", "v2"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
     }
 
     @Test
@@ -459,7 +459,7 @@ class IstioRouterTest {
         GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
         Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.default.svc.cluster.local");
         fixtures.createIstio(dr);
-        assertEquals(new ArmLabels("v1", "v2"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
     }
 
     @Test
@@ -468,13 +468,13 @@ class IstioRouterTest {
         GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
         Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.staging.svc.cluster.local");
         fixtures.createIstio(dr);
-        assertEquals(new ArmLabels("resnet50", "resnet101"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
     }
 
     @Test
     void armLabelsFallBackToTheSubsetNames() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        assertEquals(new ArmLabels("resnet50", "resnet101"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
     }
 
     @Test
@@ -483,10 +483,10 @@ class IstioRouterTest {
         fixtures.createIstio("destinationrule.yaml");
         Policy p = policy("primary", new Target.Arm("resnet50", "resnet50-2024-03", null),
                 new Target.Arm("resnet101", "resnet101-2024-06", null));
-        assertEquals(new ArmLabels("resnet50-2024-03", "resnet101-2024-06"), router.armLabels(p));
+        assertEquals(new ArmLabels("resnet50-2024-03", "resnet101-2024-06", "image-classifier"), router.armLabels(p));
         Policy canaryOnly = policy("primary", new Target.Arm("resnet50", null, null),
                 new Target.Arm("resnet101", "resnet101-2024-06", null));
-        assertEquals(new ArmLabels("v1", "resnet101-2024-06"), router.armLabels(canaryOnly));
+        assertEquals(new ArmLabels("v1", "resnet101-2024-06", "image-classifier"), router.armLabels(canaryOnly));
     }
 
     // ---- canary identity -----------------------------------------------------------------------------------------
