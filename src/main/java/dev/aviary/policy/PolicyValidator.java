@@ -272,7 +272,10 @@ final class PolicyValidator {
         List<String> actions = new ArrayList<>();
         for (String k : List.of("weight", "headerRoute", "mirror")) if (item.has(k)) actions.add(k);
         if (actions.isEmpty()) {
-            problem(item.anchor, item.path, "a step needs one of weight, headerRoute or mirror");
+            // A misspelt "weigth" is already reported with a did-you-mean; saying "needs a weight" too is noise.
+            if (item.map.entries().keySet().stream().allMatch(PolicyFields.STEP::contains)) {
+                problem(item.anchor, item.path, "a step needs one of weight, headerRoute or mirror");
+            }
             return null;
         }
         if (actions.size() > 1) {
@@ -581,7 +584,7 @@ final class PolicyValidator {
                     problem(sl.pos("url"), sl.path("url"), "put the Slack URL in a Secret and name it with secretRef");
                 }
                 sl.checkKnown(PolicyFields.SLACK, "url");
-                String ref = sl.text("secretRef", true);
+                String ref = sl.text("secretRef", !sl.has("url"));
                 if (ref != null) k8sName(ref, sl.pos("secretRef"), sl.path("secretRef"), "secretRef");
                 if (ref != null && !sl.has("url")) out.add(new NotifySpec(NotifySpec.Kind.SLACK, null, ref));
             } else {
