@@ -2,6 +2,10 @@ package dev.aviary.daemon;
 
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyStore;
+import dev.aviary.policy.Problem;
+import dev.aviary.policy.ReloadReport;
+import java.nio.file.Path;
+import java.util.List;
 import dev.aviary.rollout.RolloutConflict;
 import dev.aviary.rollout.RolloutController;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,6 +50,7 @@ public class Engine {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
     private volatile Instant nextReload = Instant.EPOCH;
+    private volatile Map<Path, List<Problem>> lastProblems = Map.of();
     private CompletableFuture<?> election;
 
     public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock) {
@@ -129,8 +134,15 @@ public class Engine {
     private void reload() {
         nextReload = clock.instant().plus(config.policies().reloadInterval());
         try {
-            var report = policies.reload();
-            if (report.changed()) LOG.info(report);
+            ReloadReport report = policies.reload();
+            report.added().forEach(p -> LOG.infof("policy %s in force (%s)", p.key(), p.source()));
+            report.changed().forEach(p -> LOG.infof("policy %s changed (%s)", p.key(), p.source()));
+            report.removed().forEach(p -> LOG.infof("policy %s removed", p.key()));
+            // the same problems are found on every reload: say them once, and again when they change
+            if (!report.problems().equals(lastProblems)) {
+                report.problems().values().forEach(list -> list.forEach(problem -> LOG.warnf("policy rejected: %s", problem)));
+                lastProblems = report.problems();
+            }
         } catch (RuntimeException e) {
             LOG.warnf(e, "could not re-read the policies in %s; the policies in force stay", config.policies().dir());
         }

@@ -55,6 +55,7 @@ class RolloutControllerTest {
         client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default").delete();
         client.genericKubernetesResources("networking.istio.io/v1alpha3", "DestinationRule").inNamespace("default").delete();
         client.apps().deployments().inNamespace("default").delete();
+        client.services().inNamespace("default").delete();
         client.resources(CanaryRollout.class).inNamespace("default").delete();
         Sandbox.load(client, "sandbox/cluster/image-classifier.yaml");
         policy = policy(Duration.ofMinutes(2), Policy.TimeoutAction.ROLLBACK);
