@@ -68,6 +68,24 @@ public final class PolicyLoader {
         return policy;
     }
 
+    /**
+     * Where metadata.name's value is in a valid policy's bytes, for messages about clashes between files;
+     * 1:1 when it cannot be found.
+     */
+    static YamlNode.Pos namePosition(byte[] bytes) {
+        try {
+            if (YamlNode.parse(new String(bytes, StandardCharsets.UTF_8)) instanceof YamlNode.Mapping root
+                    && root.entries().get("metadata") != null
+                    && root.entries().get("metadata").value() instanceof YamlNode.Mapping metadata
+                    && metadata.entries().get("name") != null) {
+                return metadata.entries().get("name").value().pos();
+            }
+        } catch (YamlNode.SyntaxError e) {
+            // a valid policy parsed a moment ago; fall through
+        }
+        return YamlNode.Pos.START;
+    }
+
     /** Hex SHA-256, the form {@link Policy#hash()} takes. */
     public static String sha256(byte[] bytes) {
         try {

@@ -112,9 +112,11 @@ public final class PolicyStore {
         for (Path loser : losers) {
             Policy lost = candidate.get(loser);
             Path winner = owner.get(lost.key());
-            add(problems, loser, new Problem(loser, 0, 0, "metadata.name", "policy " + lost.key()
+            YamlNode.Pos lp = parsed.get(loser).namePos;
+            YamlNode.Pos wp = parsed.get(winner).namePos;
+            add(problems, loser, new Problem(loser, lp.line(), lp.column(), "metadata.name", "policy " + lost.key()
                     + " is already defined in " + winner + "; namespace/name must be unique, so this file is ignored"));
-            add(problems, winner, new Problem(winner, 0, 0, "metadata.name", "policy " + lost.key()
+            add(problems, winner, new Problem(winner, wp.line(), wp.column(), "metadata.name", "policy " + lost.key()
                     + " is also defined in " + loser + ", which is ignored; namespace/name must be unique"));
             // A renamed file that now clashes keeps its last valid policy, if nobody took that name meanwhile.
             Policy previous = before.policyOf(loser);
@@ -155,16 +157,19 @@ public final class PolicyStore {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            return new Parsed(null, null, List.of(new Problem(file, 0, 0, "", "cannot read the file: " + e)));
+            Parsed unreadable = new Parsed(null, null, List.of(new Problem(file, 0, 0, "", "cannot read the file: " + e)),
+                    YamlNode.Pos.START);
+            parsed.put(file, unreadable);
+            return unreadable;
         }
         String hash = PolicyLoader.sha256(bytes);
         Parsed cached = parsed.get(file);
         if (cached != null && hash.equals(cached.hash)) return cached;
         Parsed p;
         try {
-            p = new Parsed(hash, loader.parse(bytes, file), List.of());
+            p = new Parsed(hash, loader.parse(bytes, file), List.of(), PolicyLoader.namePosition(bytes));
         } catch (PolicyException e) {
-            p = new Parsed(hash, null, e.problems());
+            p = new Parsed(hash, null, e.problems(), YamlNode.Pos.START);
         }
         parsed.put(file, p);
         return p;
@@ -189,7 +194,7 @@ public final class PolicyStore {
         problems.put(file, List.copyOf(list));
     }
 
-    private record Parsed(String hash, Policy policy, List<Problem> problems) {}
+    private record Parsed(String hash, Policy policy, List<Problem> problems, YamlNode.Pos namePos) {}
 
     private record Snapshot(Map<String, Policy> byKey, Map<String, Path> owner, Map<Path, List<Problem>> rejected) {
         Snapshot {

@@ -132,6 +132,8 @@ class PolicyStoreTest {
         assertEquals(z, store.get("default/shared").orElseThrow().source());
         assertEquals(Set.of(a), store.rejected().keySet());
         assertTrue(r.problems().get(a).get(0).message().contains("already defined in " + z), r.problems().toString());
+        assertEquals(4, r.problems().get(a).get(0).line(), "points at metadata.name");
+        assertEquals(9, r.problems().get(a).get(0).column());
         assertTrue(r.problems().get(z).get(0).message().contains("also defined in " + a), r.problems().toString());
 
         // Once z goes, a takes the name over.
