@@ -6,7 +6,6 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Set;
 import picocli.CommandLine;
 
@@ -44,6 +43,7 @@ public class Main implements QuarkusApplication {
                 return;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(sandbox::close, "sandbox-shutdown"));
+            sandbox.clientProperties().forEach(System::setProperty);
             sandbox.config().forEach(System::setProperty);
             System.setProperty("aviary.leader-election.enabled", "false");
             System.setProperty("quarkus.http.port", Integer.toString(freePort()));
@@ -63,9 +63,5 @@ public class Main implements QuarkusApplication {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    static String[] rest(String[] args) {
-        return Arrays.copyOfRange(args, 1, args.length);
     }
 }

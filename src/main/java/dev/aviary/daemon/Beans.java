@@ -23,8 +23,6 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wires the plain-Java parts into the application; each part stays free of Quarkus types. */
 public class Beans {
@@ -61,10 +59,10 @@ public class Beans {
 
     @Produces
     @Singleton
-    Outbox outbox(KubernetesClient client, @ConfigProperty(name = "aviary.status-url") Optional<String> statusUrl) {
+    Outbox outbox(KubernetesClient client, EngineConfig config) {
         SecretReader secrets = new KubernetesSecrets(client);
         HttpDelivery http = new HttpDelivery();
-        return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, statusUrl.orElse(null)),
+        return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, config.statusUrl().orElse(null)),
                 new WebhookChannel(secrets, http)), 1_000, 4, 500);
     }
 

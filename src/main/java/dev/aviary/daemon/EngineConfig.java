@@ -11,6 +11,13 @@ public interface EngineConfig {
 
     LeaderElection leaderElection();
 
+    /** How often the engine wakes; each policy still ticks at its own interval. */
+    @WithDefault("1s")
+    Duration tick();
+
+    /** A link to the status page, for notifications. */
+    java.util.Optional<String> statusUrl();
+
     /** Threads that run policies' ticks; a slow Prometheus for one policy does not hold up the others. */
     @WithDefault("4")
     int workers();

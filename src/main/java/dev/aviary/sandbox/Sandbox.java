@@ -112,12 +112,19 @@ public final class Sandbox implements AutoCloseable {
         return in;
     }
 
-    /** Configuration that points Aviary at this sandbox. */
+    /**
+     * The Kubernetes client's own system properties (fabric8 reads them when it configures itself), pointing it
+     * at the sandbox's API server. Quarkus' quarkus.kubernetes-client.* keys are fixed when the application is
+     * built, so a prebuilt application is pointed elsewhere this way.
+     */
+    public Map<String, String> clientProperties() {
+        return Map.of("kubernetes.master", apiServerUrl(), "kubernetes.trust.certificates", "true", "kubernetes.namespace", "default",
+                "kubernetes.auth.tryKubeConfig", "false", "kubernetes.auth.tryServiceAccount", "false");
+    }
+
+    /** Aviary's configuration for this sandbox. */
     public Map<String, String> config() {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("quarkus.kubernetes-client.api-server-url", apiServerUrl());
-        c.put("quarkus.kubernetes-client.trust-certs", "true");
-        c.put("quarkus.kubernetes-client.namespace", "default");
         c.put("aviary.prometheus.url", prometheus.url());
         c.put("aviary.policies.dir", policies.toString());
         return c;

@@ -48,6 +48,9 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         Map<String, String> config = new HashMap<>(sandbox.config());
+        config.put("quarkus.kubernetes-client.api-server-url", sandbox.apiServerUrl());
+        config.put("quarkus.kubernetes-client.trust-certs", "true");
+        config.put("quarkus.kubernetes-client.namespace", "default");
         config.put("aviary.policies.reload-interval", "1s");
         return config;
     }

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 
 /**
  * Istio's standard metrics read from Prometheus. Each preset query groups by the arm label, so one query answers
@@ -37,6 +39,8 @@ public class PrometheusSource implements MetricSource {
             return counts(arms, total, Map.of(), "requests");
         } catch (PrometheusException e) {
             return new Observation.Missing(e.getMessage());
+        } catch (FaultToleranceException e) {
+            return new Observation.Missing(unavailable(e));
         }
     }
 
@@ -52,7 +56,15 @@ public class PrometheusSource implements MetricSource {
             };
         } catch (PrometheusException e) {
             return new Observation.Missing(e.getMessage());
+        } catch (FaultToleranceException e) {
+            return new Observation.Missing(unavailable(e));
         }
+    }
+
+    /** The circuit breaker is open or a call timed out: Prometheus failed repeatedly just before. */
+    private static String unavailable(FaultToleranceException e) {
+        return e instanceof CircuitBreakerOpenException ? "Prometheus failed repeatedly; not asking again for a few seconds"
+                : "Prometheus did not answer in time (" + e.getClass().getSimpleName() + ")";
     }
 
     private Observation errorCounts(Policy policy, ArmLabels arms, Duration window) throws PrometheusException {
