@@ -253,10 +253,10 @@ public class RolloutController {
         b.step = Math.min(next, policy.steps().size() - 1);
         if (nextStep == null || nextStep.isPromotion()) {
             return apply(cr, policy, router, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
-                    "every step passed: promoting (" + messages(verdicts) + ")", b);
+                    "every step passed (" + verdicts.size() + " checks pass): promoting", b);
         }
         return apply(cr, policy, router, live, TrafficSplit.forStep(nextStep), Decision.ADVANCE, Phase.Progressing,
-                "step " + (index + 1) + " passed (" + messages(verdicts) + "): step " + (next + 1) + " (" + nextStep.describe() + ")", b);
+                "step " + (index + 1) + " passed (" + verdicts.size() + " checks pass): step " + (next + 1) + " (" + nextStep.describe() + ")", b);
     }
 
     /** Intent first, then the target, then the record of what was applied. */

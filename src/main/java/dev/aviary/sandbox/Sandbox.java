@@ -45,9 +45,9 @@ public final class Sandbox implements AutoCloseable {
         return new Spec(
                 List.of("sandbox/cluster/image-classifier.yaml", "sandbox/cluster/fraud-detector.yaml"),
                 List.of("sandbox/policies/image-classifier.yaml", "sandbox/policies/fraud-detector.yaml"),
-                List.of(new MeshSimulator.Service("default", "image-classifier", vs, "image-classifier", 60, "user-group", "canary", 0.15,
+                List.of(new MeshSimulator.Service("default", "image-classifier", vs, "image-classifier", 100, "user-group", "canary", 0.2,
                                 Map.of("v1", resnet50, "v2", resnet101)),
-                        new MeshSimulator.Service("payments", "fraud-detector", vs, "fraud-detector", 60, "user-group", "canary", 0.15,
+                        new MeshSimulator.Service("payments", "fraud-detector", vs, "fraud-detector", 100, "user-group", "canary", 0.2,
                                 Map.of("v1", xgb7, "v2", xgb8))),
                 42);
     }
