@@ -2,6 +2,14 @@ package dev.aviary.traffic;
 
 /**
  * The values that tell the two arms apart in metrics (Istio: {@code destination_version}, the pods' version
- * label; KServe: the revision names).
+ * label; KServe: the revision names), and the service they belong to, so two models that both label their pods
+ * v1/v2 in one namespace are not mixed up.
+ *
+ * @param service the destination service's short name, null when the router cannot tell
  */
-public record ArmLabels(String baseline, String canary) {}
+public record ArmLabels(String baseline, String canary, String service) {
+
+    public ArmLabels(String baseline, String canary) {
+        this(baseline, canary, null);
+    }
+}

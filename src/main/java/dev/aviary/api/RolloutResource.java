@@ -1,0 +1,86 @@
+package dev.aviary.api;
+
+import dev.aviary.policy.PolicyStore;
+import dev.aviary.rollout.CanaryRollout;
+import dev.aviary.rollout.RolloutRepository;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Where rollouts stand, and the controls a person may use; controls go through the CanaryRollout. */
+@Path("/api")
+@Produces(MediaType.APPLICATION_JSON)
+public class RolloutResource {
+
+    static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "promote", "restart");
+
+    private final RolloutRepository rollouts;
+    private final PolicyStore policies;
+
+    public RolloutResource(RolloutRepository rollouts, PolicyStore policies) {
+        this.rollouts = rollouts;
+        this.policies = policies;
+    }
+
+    @GET
+    @Path("/rollouts")
+    public List<RolloutView> list() {
+        return rollouts.list().stream().map(RolloutView::of)
+                .sorted(Comparator.comparing(RolloutView::namespace).thenComparing(RolloutView::name)).toList();
+    }
+
+    @GET
+    @Path("/rollouts/{namespace}/{name}")
+    public RolloutView get(@PathParam("namespace") String namespace, @PathParam("name") String name) {
+        CanaryRollout cr = rollouts.get(namespace, name);
+        if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
+        return RolloutView.of(cr);
+    }
+
+    /** Ask for pause, resume, abort, promote or restart; the daemon acts on its next tick. */
+    @POST
+    @Path("/rollouts/{namespace}/{name}/{action}")
+    public Response control(@PathParam("namespace") String namespace, @PathParam("name") String name,
+            @PathParam("action") String action) {
+        if (!ACTIONS.contains(action)) {
+            throw new WebApplicationException(Response.status(400).entity(Map.of("error", "unknown action '" + action
+                    + "'; one of " + ACTIONS)).type(MediaType.APPLICATION_JSON).build());
+        }
+        for (int attempt = 0; attempt < 5; attempt++) {
+            CanaryRollout cr = rollouts.get(namespace, name);
+            if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
+            Map<String, String> annotations = new HashMap<>(cr.getMetadata().getAnnotations() == null ? Map.of()
+                    : cr.getMetadata().getAnnotations());
+            annotations.put(CanaryRollout.REQUEST_ANNOTATION, action);
+            cr.getMetadata().setAnnotations(annotations);
+            try {
+                rollouts.update(cr);
+                return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name)).build();
+            } catch (dev.aviary.rollout.RolloutConflict e) {
+                // the daemon wrote in between: read again and retry
+            }
+        }
+        return Response.status(409).entity(Map.of("error", "the rollout kept changing; try again")).build();
+    }
+
+    @GET
+    @Path("/policies")
+    public Map<String, Object> policies() {
+        return Map.of(
+                "active", policies.active().stream().map(p -> Map.of("policy", p.key(), "file", String.valueOf(p.source()),
+                        "hash", p.hash())).toList(),
+                "rejected", policies.rejected().entrySet().stream().map(e -> Map.of("file", e.getKey().toString(),
+                        "problems", e.getValue().stream().map(Object::toString).toList())).toList());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.aviary.daemon;
+
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.Notifier;
+import dev.aviary.notify.Outbox;
+import dev.aviary.notify.HttpDelivery;
+import dev.aviary.notify.SecretReader;
+import dev.aviary.notify.kubernetes.KubernetesEvents;
+import dev.aviary.notify.kubernetes.KubernetesSecrets;
+import dev.aviary.notify.slack.SlackChannel;
+import dev.aviary.notify.webhook.WebhookChannel;
+import dev.aviary.notify.log.LogChannel;
+import dev.aviary.policy.PolicyStore;
+import dev.aviary.rollout.RolloutController;
+import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.istio.IstioRouter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Wires the plain-Java parts into the application; each part stays free of Quarkus types. */
+public class Beans {
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Produces
+    @Singleton
+    PolicyStore policyStore(EngineConfig config) {
+        return new PolicyStore(Path.of(config.policies().dir()));
+    }
+
+    @Produces
+    @Singleton
+    RolloutRepository rollouts(KubernetesClient client) {
+        return new RolloutRepository(client);
+    }
+
+    @Produces
+    @Singleton
+    List<TrafficRouter> routers(KubernetesClient client) {
+        return List.of(new IstioRouter(client));
+    }
+
+    @Produces
+    @Singleton
+    JudgeFactory judges() {
+        return new JudgeFactory();
+    }
+
+    @Produces
+    @Singleton
+    Outbox outbox(KubernetesClient client, @ConfigProperty(name = "aviary.status-url") Optional<String> statusUrl) {
+        SecretReader secrets = new KubernetesSecrets(client);
+        HttpDelivery http = new HttpDelivery();
+        return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, statusUrl.orElse(null)),
+                new WebhookChannel(secrets, http)), 1_000, 4, 500);
+    }
+
+    void closeOutbox(@Disposes Outbox outbox) {
+        outbox.close();
+    }
+
+    @Produces
+    @Singleton
+    RolloutController controller(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics, JudgeFactory judges,
+            Outbox outbox, Clock clock) {
+        Notifier notifier = outbox;
+        return new RolloutController(rollouts, routers, metrics, judges::create, judges.sampleRatioGuard(), notifier, clock);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.aviary.daemon;
+
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.PolicyStore;
+import dev.aviary.policy.Problem;
+import dev.aviary.policy.ReloadReport;
+import java.nio.file.Path;
+import java.util.List;
+import dev.aviary.rollout.RolloutConflict;
+import dev.aviary.rollout.RolloutController;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * The daemon's heartbeat: re-reads the policies, and runs each policy's tick at the policy's interval while this
+ * replica leads. Ticks of different policies run in parallel; a policy whose last tick is still running is
+ * skipped, never queued.
+ */
+@ApplicationScoped
+public class Engine {
+
+    private static final Logger LOG = Logger.getLogger(Engine.class);
+
+    private final PolicyStore policies;
+    private final RolloutController controller;
+    private final EngineConfig config;
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean leading = new AtomicBoolean();
+    private final Map<String, Instant> due = new ConcurrentHashMap<>();
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService workers;
+    private volatile Instant nextReload = Instant.EPOCH;
+    private volatile Map<Path, List<Problem>> lastProblems = Map.of();
+    private CompletableFuture<?> election;
+
+    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock) {
+        this.policies = policies;
+        this.controller = controller;
+        this.config = config;
+        this.client = client;
+        this.clock = clock;
+        this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
+            Thread t = new Thread(r, "rollout-worker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Begin judging and moving traffic (the {@code run} and {@code demo} commands call this). */
+    public synchronized void start() {
+        if (!started.compareAndSet(false, true)) return;
+        reload();
+        if (!config.leaderElection().enabled()) {
+            leading.set(true);
+            return;
+        }
+        String identity = System.getenv().getOrDefault("HOSTNAME", "aviary") + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String ns = config.leaderElection().namespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName("aviary")
+                .withLock(new LeaseLock(ns, config.leaderElection().leaseName(), identity))
+                .withLeaseDuration(Duration.ofSeconds(15))
+                .withRenewDeadline(Duration.ofSeconds(10))
+                .withRetryPeriod(Duration.ofSeconds(2))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> {
+                            LOG.infof("%s leads: rollouts run here", identity);
+                            leading.set(true);
+                        },
+                        () -> {
+                            LOG.infof("%s no longer leads: rollouts stop here", identity);
+                            leading.set(false);
+                        },
+                        leader -> LOG.debugf("leader is %s", leader)))
+                .build()).build().start();
+    }
+
+    public synchronized void stop() {
+        started.set(false);
+        leading.set(false);
+        if (election != null) election.cancel(true);
+    }
+
+    public boolean leading() {
+        return started.get() && leading.get();
+    }
+
+    @Scheduled(every = "${aviary.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeat() {
+        if (!started.get()) return;
+        Instant now = clock.instant();
+        if (!now.isBefore(nextReload)) reload();
+        if (!leading.get()) return;
+        for (Policy p : policies.active()) {
+            if (now.isBefore(due.getOrDefault(p.key(), Instant.EPOCH)) || !inFlight.add(p.key())) continue;
+            due.put(p.key(), now.plus(p.interval()));
+            workers.execute(() -> runTick(p));
+        }
+    }
+
+    private void runTick(Policy p) {
+        try {
+            controller.tick(p);
+        } catch (RolloutConflict e) {
+            LOG.debugf("%s: %s; the next tick re-reads", p.key(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "%s: tick failed; the next tick retries", p.key());
+        } finally {
+            inFlight.remove(p.key());
+        }
+    }
+
+    private void reload() {
+        nextReload = clock.instant().plus(config.policies().reloadInterval());
+        try {
+            ReloadReport report = policies.reload();
+            report.added().forEach(p -> LOG.infof("policy %s in force (%s)", p.key(), p.source()));
+            report.changed().forEach(p -> LOG.infof("policy %s changed (%s)", p.key(), p.source()));
+            report.removed().forEach(p -> LOG.infof("policy %s removed", p.key()));
+            // the same problems are found on every reload: say them once, and again when they change
+            if (!report.problems().equals(lastProblems)) {
+                report.problems().values().forEach(list -> list.forEach(problem -> LOG.warnf("policy rejected: %s", problem)));
+                lastProblems = report.problems();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "could not re-read the policies in %s; the policies in force stay", config.policies().dir());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        stop();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.aviary.notify;
+
+import dev.aviary.policy.NotifySpec;
+import dev.aviary.rollout.CheckRecord;
+import dev.aviary.rollout.Decision;
+import dev.aviary.rollout.Phase;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A decision worth telling people about. Carries no secrets: only what the CanaryRollout shows anyway.
+ *
+ * @param policy    namespace/name of the policy
+ * @param namespace the target's namespace
+ * @param target    "VirtualService/image-classifier"
+ * @param step      1-based step number for people, 0 before the first step
+ * @param weights   "70/30" (baseline/canary) after the decision
+ * @param checks    the verdicts behind the decision
+ * @param channels  the policy's own notification channels (Secret references, never the secrets)
+ */
+public record RolloutEvent(
+        Instant at,
+        String policy,
+        String namespace,
+        String target,
+        Decision decision,
+        Phase phase,
+        int step,
+        int steps,
+        String weights,
+        String message,
+        List<CheckRecord> checks,
+        List<NotifySpec> channels) {
+
+    public RolloutEvent {
+        checks = List.copyOf(checks);
+        channels = List.copyOf(channels);
+    }
+
+    /** Whether people should hear of it outside the CanaryRollout (not every HOLD). */
+    public boolean noteworthy() {
+        return decision != dev.aviary.rollout.Decision.HOLD;
+    }
+
+    /** One line: "image-classifier: ADVANCE to step 3/4 (70/30): all checks pass". */
+    public String headline() {
+        return policy + ": " + decision + (step > 0 ? " step " + step + "/" + steps : "") + " (" + weights + ") -> " + phase + ": " + message;
+    }
+}

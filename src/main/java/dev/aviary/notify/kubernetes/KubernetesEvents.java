@@ -1,0 +1,52 @@
+package dev.aviary.notify.kubernetes;
+
+import dev.aviary.notify.Outbox;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.Decision;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Records each decision as a Kubernetes Event on the CanaryRollout, so {@code kubectl describe canaryrollout}
+ * and {@code kubectl get events} tell the story of a rollout next to its state.
+ */
+public final class KubernetesEvents implements Outbox.Channel {
+
+    private static final int MAX_MESSAGE = 1024;
+    private final KubernetesClient client;
+
+    public KubernetesEvents(KubernetesClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public String name() {
+        return "kubernetes-events";
+    }
+
+    @Override
+    public void deliver(RolloutEvent e) {
+        String name = e.policy().substring(e.policy().indexOf('/') + 1);
+        boolean warning = e.decision() == Decision.ROLLBACK || e.decision() == Decision.PAUSE;
+        String message = e.headline();
+        if (message.length() > MAX_MESSAGE) message = message.substring(0, MAX_MESSAGE - 3) + "...";
+        String now = Instant.now().toString();
+        client.v1().events().inNamespace(e.namespace()).resource(new EventBuilder()
+                .withNewMetadata().withGenerateName(name + ".").withNamespace(e.namespace()).endMetadata()
+                .withNewInvolvedObject().withApiVersion("aviary.dev/v1").withKind("CanaryRollout").withName(name)
+                .withNamespace(e.namespace()).endInvolvedObject()
+                .withReason(reason(e.decision()))
+                .withType(warning ? "Warning" : "Normal")
+                .withMessage(message)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withNewSource().withComponent("aviary").endSource()
+                .build()).create();
+    }
+
+    static String reason(Decision d) {
+        String s = d.name().toLowerCase(Locale.ROOT);
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}

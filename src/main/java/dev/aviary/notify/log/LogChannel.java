@@ -1,0 +1,26 @@
+package dev.aviary.notify.log;
+
+import dev.aviary.notify.Outbox;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.CheckRecord;
+import org.jboss.logging.Logger;
+
+/** Writes each decision, with the numbers of every check, to the log: what the sandbox prints. */
+public final class LogChannel implements Outbox.Channel {
+
+    private static final Logger LOG = Logger.getLogger("aviary");
+
+    @Override
+    public String name() {
+        return "log";
+    }
+
+    @Override
+    public void deliver(RolloutEvent e) {
+        StringBuilder s = new StringBuilder(e.headline());
+        for (CheckRecord c : e.checks()) {
+            s.append("\n    ").append(String.format("%-12s %-12s %s", c.check(), c.outcome(), c.message()));
+        }
+        LOG.info(s);
+    }
+}

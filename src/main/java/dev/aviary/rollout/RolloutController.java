@@ -1,0 +1,391 @@
+package dev.aviary.rollout;
+
+import dev.aviary.analysis.Judge;
+import dev.aviary.analysis.JudgeMemory;
+import dev.aviary.analysis.Observation;
+import dev.aviary.analysis.Outcome;
+import dev.aviary.analysis.StepContext;
+import dev.aviary.analysis.Verdict;
+import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.Notifier;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficSplit;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * One tick of one policy's rollout: read where it stands, judge, decide, move. Everything it knows comes from the
+ * CanaryRollout, the target and the metrics, so any instance (or a restarted daemon) continues where another
+ * stopped.
+ *
+ * <p>Writes go intent first: the intended weights are recorded in the CanaryRollout (resourceVersion-guarded),
+ * then the target is patched (resourceVersion-guarded), then the weights are recorded as applied. A tick that
+ * finds an intent in flight compares the live weights with it: equal means the patch landed (confirm), equal to
+ * the weights before it means it did not (re-apply), anything else means a person changed them (pause).
+ */
+public class RolloutController {
+
+    static final int HISTORY = 20;
+    static final String SAMPLE_RATIO_CHECK = "sample-ratio";
+
+    private final RolloutRepository rollouts;
+    private final List<TrafficRouter> routers;
+    private final MetricSource metrics;
+    private final Function<CheckSpec, Judge> judges;
+    private final Judge sampleRatioGuard;
+    private final Notifier notifier;
+    private final Clock clock;
+
+    public RolloutController(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics,
+            Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
+        this.rollouts = rollouts;
+        this.routers = List.copyOf(routers);
+        this.metrics = metrics;
+        this.judges = judges;
+        this.sampleRatioGuard = sampleRatioGuard;
+        this.notifier = notifier;
+        this.clock = clock;
+    }
+
+    /** What a tick did, for logs and the sandbox. */
+    public record TickResult(Decision decision, Phase phase, int step, String message) {}
+
+    public TickResult tick(Policy policy) {
+        CanaryRollout cr = rollouts.getOrCreate(policy);
+        RolloutStatus status = cr.getStatus();
+        TrafficRouter router = routerFor(policy);
+        Instant now = clock.instant();
+        String request = request(cr);
+        if (request != null) {
+            // consumed by whichever write this tick makes, so a request is acted on once
+            Map<String, String> annotations = new HashMap<>(cr.getMetadata().getAnnotations());
+            annotations.remove(CanaryRollout.REQUEST_ANNOTATION);
+            cr.getMetadata().setAnnotations(annotations);
+        }
+
+        LiveTraffic live;
+        try {
+            live = router.read(policy);
+        } catch (TargetException e) {
+            return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
+        }
+
+        // A write in flight when the last tick ended (crash, conflict): finish it or notice a person's hand.
+        if (status.intended() != null) {
+            Weights liveWeights = Weights.of(live.split());
+            if (liveWeights.equals(status.intended())) {
+                RolloutStatus.Builder b = status.toBuilder();
+                confirmApplied(b, status.intended(), now);
+                cr = save(cr, b);
+                status = cr.getStatus();
+            } else if (liveWeights.equals(status.previous())) {
+                return apply(cr, policy, router, live, status.intended().toSplit(), status.lastDecision(), status.phase(),
+                        "finishing the interrupted move to " + status.intended().toSplit().describe(), status.toBuilder());
+            } else {
+                return pauseForHuman(cr, policy, live, status.intended());
+            }
+        } else if (status.applied() != null && !Weights.of(live.split()).equals(status.applied())
+                && (status.phase() == Phase.Progressing) && !"resume".equals(request)) {
+            return pauseForHuman(cr, policy, live, status.applied());
+        }
+
+        // A new canary (changed pod template / revision), or a person asked to start over.
+        String identity = live.canaryIdentity();
+        boolean newCanary = identity != null && status.canaryIdentity() != null && !identity.equals(status.canaryIdentity());
+        if (newCanary || "restart".equals(request)) {
+            RolloutStatus.Builder b = status.toBuilder();
+            b.phase = Phase.Pending;
+            b.step = 0;
+            b.stepStartedAt = null;
+            b.memory = Map.of();
+            b.noDataSince = null;
+            b.canaryIdentity = identity;
+            b.policyHash = policy.hash();
+            return start(cr, policy, router, live, b, newCanary ? "new canary " + identity + ": starting a new rollout"
+                    : "restart requested: starting a new rollout");
+        }
+
+        switch (request == null ? "" : request) {
+            case "pause" -> {
+                if (!status.phase().terminal() && status.phase() != Phase.Paused) {
+                    return pause(cr, policy, live, "paused on request");
+                }
+            }
+            case "abort" -> {
+                if (!status.phase().terminal()) {
+                    return apply(cr, policy, router, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack,
+                            "aborted on request", status.toBuilder());
+                }
+            }
+            case "promote" -> {
+                if (!status.phase().terminal()) {
+                    return apply(cr, policy, router, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
+                            "promoted on request, skipping the remaining analysis", status.toBuilder());
+                }
+            }
+            case "resume" -> {
+                if (status.phase() == Phase.Paused) {
+                    RolloutStatus.Builder b = status.toBuilder();
+                    b.noDataSince = null;
+                    Step step = policy.steps().get(Math.min(status.step(), policy.steps().size() - 1));
+                    return apply(cr, policy, router, live, TrafficSplit.forStep(step), Decision.RESUME, Phase.Progressing,
+                            "resumed on request: re-applying step " + (status.step() + 1) + " (" + step.describe() + ")", b);
+                }
+            }
+            default -> { }
+        }
+        if (request != null && (status.phase() == Phase.Paused || status.phase().terminal())) {
+            cr = save(cr, status.toBuilder());
+        }
+
+        return switch (status.phase()) {
+            case Pending -> {
+                RolloutStatus.Builder b = status.toBuilder();
+                b.canaryIdentity = identity;
+                b.policyHash = policy.hash();
+                yield start(cr, policy, router, live, b, "starting the rollout");
+            }
+            case Progressing -> judge(cr, policy, router, live, now);
+            case Paused, Promoted, RolledBack -> new TickResult(Decision.HOLD, status.phase(), status.step(), status.message());
+        };
+    }
+
+    private TickResult start(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, RolloutStatus.Builder b,
+            String message) {
+        b.step = 0;
+        b.memory = Map.of();
+        b.checks = List.of();
+        return apply(cr, policy, router, live, TrafficSplit.forStep(policy.steps().get(0)), Decision.START, Phase.Progressing,
+                message + ": step 1 (" + policy.steps().get(0).describe() + ")", b);
+    }
+
+    private TickResult judge(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, Instant now) {
+        RolloutStatus status = cr.getStatus();
+        int index = Math.min(status.step(), policy.steps().size() - 1);
+        Step step = policy.steps().get(index);
+        Instant stepStart = status.stepStartedAt() == null ? now : Instant.parse(status.stepStartedAt());
+        Duration elapsed = Duration.between(stepStart, now);
+
+        ArmLabels arms;
+        try {
+            arms = router.armLabels(policy);
+        } catch (TargetException e) {
+            return hold(cr, policy, "cannot tell the arms apart: " + e.getMessage());
+        }
+        StepContext ctx = new StepContext(expectedCanaryShare(step), index, policy.steps().size(),
+                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
+
+        List<Verdict> verdicts = new ArrayList<>();
+        Map<String, Observation> observed = new HashMap<>();
+        for (CheckSpec check : policy.checks()) {
+            Observation o = metrics.observe(policy, check, arms, elapsed);
+            observed.put(check.name(), o);
+            verdicts.add(judges.apply(check).judge(check.name(), o, ctx, memory(status, check.name())));
+        }
+        Verdict ratio = sampleRatioGuard.judge(SAMPLE_RATIO_CHECK, metrics.requests(policy, arms, elapsed), ctx, JudgeMemory.EMPTY);
+        List<CheckRecord> records = new ArrayList<>(verdicts.stream().map(CheckRecord::of).toList());
+        records.add(CheckRecord.of(ratio));
+
+        RolloutStatus.Builder b = status.toBuilder();
+        b.checks = records;
+        List<Verdict> failed = verdicts.stream().filter(v -> v.outcome() == Outcome.FAIL).toList();
+        if (!failed.isEmpty()) {
+            return apply(cr, policy, router, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack,
+                    messages(failed), b);
+        }
+        if (ratio.outcome() == Outcome.FAIL) {
+            return pause(cr, policy, live, b, "the routing does not match the policy (is the DestinationRule missing, or do the"
+                    + " pods lack the version labels?): " + ratio.message());
+        }
+        List<Verdict> missing = verdicts.stream().filter(v -> v.outcome() == Outcome.NO_DATA).toList();
+        if (!missing.isEmpty()) {
+            Instant since = status.noDataSince() == null ? now : Instant.parse(status.noDataSince());
+            b.noDataSince = since.toString();
+            Duration without = Duration.between(since, now);
+            if (without.compareTo(policy.noData().tolerate()) > 0) {
+                String why = "no data for " + seconds(without) + " (tolerated: " + seconds(policy.noData().tolerate()) + "): "
+                        + messages(missing);
+                return policy.noData().then() == Policy.TimeoutAction.ROLLBACK
+                        ? apply(cr, policy, router, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack, why, b)
+                        : pause(cr, policy, live, b, why);
+            }
+            return hold(cr, policy, b, "holding, no data: " + messages(missing));
+        }
+        b.noDataSince = null;
+        if (elapsed.compareTo(policy.maxStepDuration()) > 0) {
+            String why = "step " + (index + 1) + " still inconclusive after " + seconds(elapsed) + " (maxStepDuration "
+                    + seconds(policy.maxStepDuration()) + ")";
+            return policy.onTimeout() == Policy.TimeoutAction.ROLLBACK
+                    ? apply(cr, policy, router, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack, why, b)
+                    : pause(cr, policy, live, b, why);
+        }
+        boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
+        if (!allPass || elapsed.compareTo(step.minDuration()) < 0) {
+            String why = allPass ? "all checks pass; step " + (index + 1) + " runs at least " + seconds(step.minDuration())
+                    + " (" + seconds(elapsed) + " so far)"
+                    : "waiting for evidence: " + messages(verdicts.stream().filter(v -> v.outcome() != Outcome.PASS).toList());
+            return hold(cr, policy, b, why);
+        }
+
+        // Every check passed: fold this step's evidence into what later steps inherit, then move on.
+        Map<String, Map<String, Double>> memory = new HashMap<>(status.memory());
+        for (CheckSpec check : policy.checks()) {
+            memory.put(check.name(), judges.apply(check).endStep(observed.get(check.name()), ctx, memory(status, check.name())).values());
+        }
+        b.memory = memory;
+        int next = index + 1;
+        // passing the last step promotes, whatever weight it had
+        Step nextStep = next < policy.steps().size() ? policy.steps().get(next) : null;
+        b.step = Math.min(next, policy.steps().size() - 1);
+        if (nextStep == null || nextStep.isPromotion()) {
+            return apply(cr, policy, router, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
+                    "every step passed: promoting (" + messages(verdicts) + ")", b);
+        }
+        return apply(cr, policy, router, live, TrafficSplit.forStep(nextStep), Decision.ADVANCE, Phase.Progressing,
+                "step " + (index + 1) + " passed (" + messages(verdicts) + "): step " + (next + 1) + " (" + nextStep.describe() + ")", b);
+    }
+
+    /** Intent first, then the target, then the record of what was applied. */
+    private TickResult apply(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired,
+            Decision decision, Phase phase, String message, RolloutStatus.Builder b) {
+        Instant now = clock.instant();
+        b.intended = Weights.of(desired);
+        b.previous = Weights.of(live.split());
+        b.phase = phase;
+        b.lastDecision = decision;
+        b.message = message;
+        b.history = appendHistory(b.history, now, decision, b.step, desired.canaryWeight(), message);
+        cr = save(cr, b);
+
+        if (!desired.equals(live.split())) {
+            try {
+                router.apply(policy, desired, live.resourceVersion());
+            } catch (TargetException e) {
+                // The intent stays recorded; the next tick re-reads the target and finishes or pauses.
+                return new TickResult(Decision.HOLD, phase, b.step, "could not patch " + policy.target().describe() + ": " + e.getMessage());
+            }
+        }
+        b = cr.getStatus().toBuilder();
+        confirmApplied(b, b.intended, now);
+        cr = save(cr, b);
+        publish(policy, cr.getStatus(), decision, message);
+        return new TickResult(decision, phase, b.step, message);
+    }
+
+    private static void confirmApplied(RolloutStatus.Builder b, Weights applied, Instant now) {
+        b.applied = applied;
+        b.canaryWeight = applied.canary();
+        b.intended = null;
+        b.previous = null;
+        // a step's metric window starts when its weights are in place
+        b.stepStartedAt = now.toString();
+    }
+
+    private TickResult pauseForHuman(CanaryRollout cr, Policy policy, LiveTraffic live, Weights expected) {
+        RolloutStatus.Builder b = cr.getStatus().toBuilder();
+        // what is live now is what Aviary leaves alone; a resume re-applies the step's weights
+        b.applied = Weights.of(live.split());
+        b.canaryWeight = live.split().canaryWeight();
+        b.intended = null;
+        b.previous = null;
+        return pause(cr, policy, live, b, "the weights on " + policy.target().describe() + " were changed by someone else (expected "
+                + expected.toSplit().describe() + ", found " + live.split().describe() + "); Aviary does not fight it."
+                + " Resume with: kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name()
+                + " " + CanaryRollout.REQUEST_ANNOTATION + "=resume --overwrite");
+    }
+
+    private TickResult pause(CanaryRollout cr, Policy policy, LiveTraffic live, String message) {
+        return pause(cr, policy, live, cr.getStatus().toBuilder(), message);
+    }
+
+    private TickResult pause(CanaryRollout cr, Policy policy, LiveTraffic live, RolloutStatus.Builder b, String message) {
+        b.phase = Phase.Paused;
+        b.lastDecision = Decision.PAUSE;
+        b.message = message;
+        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, live.split().canaryWeight(), message);
+        cr = save(cr, b);
+        publish(policy, cr.getStatus(), Decision.PAUSE, message);
+        return new TickResult(Decision.PAUSE, Phase.Paused, b.step, message);
+    }
+
+    private TickResult hold(CanaryRollout cr, Policy policy, String message) {
+        return hold(cr, policy, cr.getStatus().toBuilder(), message);
+    }
+
+    private TickResult hold(CanaryRollout cr, Policy policy, RolloutStatus.Builder b, String message) {
+        b.lastDecision = Decision.HOLD;
+        b.message = message;
+        cr = save(cr, b);
+        publish(policy, cr.getStatus(), Decision.HOLD, message);
+        return new TickResult(Decision.HOLD, b.phase, b.step, message);
+    }
+
+    private CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {
+        cr.setStatus(b.build());
+        return rollouts.update(cr);
+    }
+
+    private static String request(CanaryRollout cr) {
+        Map<String, String> a = cr.getMetadata().getAnnotations();
+        String r = a == null ? null : a.get(CanaryRollout.REQUEST_ANNOTATION);
+        return r == null ? null : r.trim().toLowerCase();
+    }
+
+    private void publish(Policy policy, RolloutStatus s, Decision decision, String message) {
+        int stepNumber = s.phase() == Phase.Pending ? 0 : Math.min(s.step(), policy.steps().size() - 1) + 1;
+        Weights w = s.applied() != null ? s.applied() : s.intended();
+        String weights = w == null ? "?" : w.toSplit().describe();
+        notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
+                s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
+    }
+
+    private TrafficRouter routerFor(Policy policy) {
+        return routers.stream().filter(r -> r.supports(policy)).findFirst().orElseThrow(() -> new IllegalStateException(
+                "no traffic router supports " + policy.target().describe()));
+    }
+
+    private static JudgeMemory memory(RolloutStatus status, String check) {
+        Map<String, Double> m = status.memory().get(check);
+        return m == null ? JudgeMemory.EMPTY : new JudgeMemory(m);
+    }
+
+    /** The canary's expected share of the requests the two arms serve; NaN where the routing does not fix it. */
+    static double expectedCanaryShare(Step step) {
+        return switch (step.kind()) {
+            case WEIGHT -> step.canaryWeight() / 100.0;
+            // mirrored copies of m% of the traffic reach the canary on top of the baseline's 100%
+            case MIRROR -> step.mirror() / (100.0 + step.mirror());
+            case HEADER_ROUTE -> Double.NaN;
+        };
+    }
+
+    static List<HistoryEntry> appendHistory(List<HistoryEntry> history, Instant at, Decision decision, int step, int weight,
+            String message) {
+        List<HistoryEntry> h = new ArrayList<>(history == null ? List.of() : history);
+        h.add(new HistoryEntry(at.toString(), decision, step, weight, message));
+        return h.size() > HISTORY ? List.copyOf(h.subList(h.size() - HISTORY, h.size())) : h;
+    }
+
+    private static String messages(List<Verdict> verdicts) {
+        return verdicts.stream().map(v -> v.check() + ": " + v.message()).collect(Collectors.joining("; "));
+    }
+
+    private static String seconds(Duration d) {
+        long s = d.toSeconds();
+        return s >= 120 ? (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s") : s + "s";
+    }
+}

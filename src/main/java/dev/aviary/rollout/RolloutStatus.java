@@ -1,0 +1,90 @@
+package dev.aviary.rollout;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a restarted daemon needs to continue a rollout.
+ *
+ * @param phase                 where the rollout stands
+ * @param step                  0-based index of the current step
+ * @param stepStartedAt         when the current step's weights were applied (ISO-8601); metric windows start here
+ * @param canaryIdentity        what identifies the canary being rolled out (pod-template hash, revision)
+ * @param policyHash            the policy's content hash when the rollout started
+ * @param intended              weights Aviary decided on and is about to write (null when none is in flight)
+ * @param previous              the weights the target had when {@code intended} was decided
+ * @param applied               the weights Aviary last saw applied on the target
+ * @param canaryWeight          canary weight as applied (for printer columns)
+ * @param lastDecision          the last decision (for printer columns)
+ * @param message               one line on why the rollout is where it is
+ * @param noDataSince           when checks started missing data (ISO-8601), null while data flows
+ * @param memory                per check, what its judge carries across steps (e-value products...)
+ * @param checks                the last verdicts
+ * @param history               the last decisions, newest last
+ */
+public record RolloutStatus(
+        Phase phase,
+        int step,
+        String stepStartedAt,
+        String canaryIdentity,
+        String policyHash,
+        Weights intended,
+        Weights previous,
+        Weights applied,
+        int canaryWeight,
+        Decision lastDecision,
+        String message,
+        String noDataSince,
+        Map<String, Map<String, Double>> memory,
+        List<CheckRecord> checks,
+        List<HistoryEntry> history) {
+
+    public RolloutStatus {
+        memory = memory == null ? Map.of() : Map.copyOf(memory);
+        checks = checks == null ? List.of() : List.copyOf(checks);
+        history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.phase = phase;
+        b.step = step;
+        b.stepStartedAt = stepStartedAt;
+        b.canaryIdentity = canaryIdentity;
+        b.policyHash = policyHash;
+        b.intended = intended;
+        b.previous = previous;
+        b.applied = applied;
+        b.canaryWeight = canaryWeight;
+        b.lastDecision = lastDecision;
+        b.message = message;
+        b.noDataSince = noDataSince;
+        b.memory = memory;
+        b.checks = checks;
+        b.history = history;
+        return b;
+    }
+
+    /** A working copy for one tick's changes; {@link #build()} freezes it. */
+    public static final class Builder {
+        public Phase phase;
+        public int step;
+        public String stepStartedAt;
+        public String canaryIdentity;
+        public String policyHash;
+        public Weights intended;
+        public Weights previous;
+        public Weights applied;
+        public int canaryWeight;
+        public Decision lastDecision;
+        public String message;
+        public String noDataSince;
+        public Map<String, Map<String, Double>> memory;
+        public List<CheckRecord> checks;
+        public List<HistoryEntry> history;
+
+        public RolloutStatus build() {
+            return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, applied, canaryWeight, lastDecision, message, noDataSince, memory, checks, history);
+        }
+    }
+}

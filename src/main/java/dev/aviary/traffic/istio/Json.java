@@ -1,0 +1,57 @@
+package dev.aviary.traffic.istio;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Navigation over the raw JSON maps of an Istio object (Jackson gives Map/List/String/Number/Boolean). */
+final class Json {
+
+    private Json() {}
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> list(Object o) {
+        return o instanceof List<?> l ? (List<Object>) l : null;
+    }
+
+    static Map<String, Object> map(Map<String, Object> parent, String key) {
+        return parent == null ? null : map(parent.get(key));
+    }
+
+    static List<Object> list(Map<String, Object> parent, String key) {
+        return parent == null ? null : list(parent.get(key));
+    }
+
+    static String string(Map<String, Object> parent, String key) {
+        return parent != null && parent.get(key) instanceof String s ? s : null;
+    }
+
+    static Number number(Map<String, Object> parent, String key) {
+        return parent != null && parent.get(key) instanceof Number n ? n : null;
+    }
+
+    /** A mutable deep copy, so edits never reach the object the client returned. */
+    static Object deepCopy(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            m.forEach((k, v) -> copy.put(String.valueOf(k), deepCopy(v)));
+            return copy;
+        }
+        if (o instanceof List<?> l) {
+            List<Object> copy = new ArrayList<>(l.size());
+            l.forEach(v -> copy.add(deepCopy(v)));
+            return copy;
+        }
+        return o;
+    }
+
+    static Map<String, Object> deepCopyMap(Map<String, Object> m) {
+        return map(deepCopy(m));
+    }
+}

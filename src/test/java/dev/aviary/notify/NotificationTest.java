@@ -1,0 +1,159 @@
+package dev.aviary.notify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.aviary.analysis.Evidence;
+import dev.aviary.analysis.Outcome;
+import dev.aviary.notify.slack.SlackChannel;
+import dev.aviary.notify.webhook.WebhookChannel;
+import dev.aviary.policy.NotifySpec;
+import dev.aviary.rollout.CheckRecord;
+import dev.aviary.rollout.Decision;
+import dev.aviary.rollout.Phase;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Notifications over real HTTP to local receivers: content, signatures, retries, and never blocking a decision. */
+class NotificationTest {
+
+    record Received(String path, Map<String, List<String>> headers, String body) {}
+
+    private HttpServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final Map<String, String> secretStore = Map.of("hook-hmac/hmac-key", "s3cr3t-key");
+    private SecretReader secrets;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int code = failuresLeft.getAndDecrement() > 0 ? 500 : 200;
+            if (code == 200) received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders(), body));
+            ex.sendResponseHeaders(code, -1);
+            ex.close();
+        });
+        server.start();
+        String slackUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/services/T000/B000/XXXX";
+        secrets = (ns, name, key) -> {
+            if (name.equals("slack-ml") && key.equals(SlackChannel.URL_KEY)) return slackUrl;
+            String v = secretStore.get(name + "/" + key);
+            if (v == null) throw new IllegalStateException("Secret " + ns + "/" + name + " has no key " + key);
+            return v;
+        };
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private RolloutEvent event(Decision d) {
+        CheckRecord errors = new CheckRecord("errors", Outcome.FAIL, "canary 5xx rate 4.8% vs 1.0%, ratio >= 3.1 with 99% confidence: rollback",
+                new Evidence(7000L, 70L, 3000L, 144L, 4.8, 3.1, 6.2, 1e6, null), true);
+        return new RolloutEvent(Instant.parse("2026-11-22T10:00:00Z"), "payments/fraud-detector", "payments", "VirtualService/fraud-detector",
+                d, Phase.RolledBack, 2, 4, "100/0", "errors: canary 5xx rate 4.8% vs 1.0%", List.of(errors),
+                List.of(new NotifySpec(NotifySpec.Kind.SLACK, null, "slack-ml"),
+                        new NotifySpec(NotifySpec.Kind.WEBHOOK, "http://127.0.0.1:" + server.getAddress().getPort() + "/hook", "hook-hmac")));
+    }
+
+    @Test
+    void slackGetsBlockKitWithTheFailingCheckAndItsNumbers() throws Exception {
+        Outbox outbox = new Outbox(List.of(new SlackChannel(secrets, new HttpDelivery(), "https://aviary.example.com/")), 10, 3, 10);
+        outbox.publish(event(Decision.ROLLBACK));
+        outbox.drain(5_000);
+        assertEquals(1, received.size());
+        JsonNode body = new ObjectMapper().readTree(received.get(0).body());
+        assertEquals("/services/T000/B000/XXXX", received.get(0).path());
+        assertTrue(body.path("blocks").get(0).path("text").path("text").asText().contains("ROLLBACK"));
+        String all = body.toString();
+        assertTrue(all.contains("ratio >= 3.1 with 99% confidence"), all);
+        assertTrue(all.contains("Step* 2/4"), all);
+        assertTrue(all.contains("https://aviary.example.com/"), all);
+    }
+
+    @Test
+    void webhooksCarryASignedCloudEventWithoutSecrets() throws Exception {
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 3, 10);
+        outbox.publish(event(Decision.ROLLBACK));
+        outbox.drain(5_000);
+        assertEquals(1, received.size());
+        Received r = received.get(0);
+        assertEquals("application/cloudevents+json", r.headers().get("Content-type").get(0));
+        String signature = r.headers().get(WebhookChannel.SIGNATURE_HEADER).get(0);
+        assertEquals("sha256=" + WebhookChannel.sign("s3cr3t-key", r.body()), signature, "HMAC-SHA256 of the exact body");
+        JsonNode ce = new ObjectMapper().readTree(r.body());
+        assertEquals("1.0", ce.path("specversion").asText());
+        assertEquals("dev.aviary.rollout.rollback", ce.path("type").asText());
+        assertEquals("ROLLBACK", ce.path("data").path("decision").asText());
+        assertEquals(144, ce.path("data").path("checks").get(0).path("evidence").path("canaryBad").asInt());
+        assertFalse(r.body().contains("s3cr3t-key") || r.body().contains("hook-hmac") || r.body().contains("slack-ml"), r.body());
+    }
+
+    @Test
+    void aFailingReceiverIsRetriedWithBackoff() throws Exception {
+        failuresLeft.set(2);
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 4, 10);
+        outbox.publish(event(Decision.PROMOTE));
+        outbox.drain(5_000);
+        assertEquals(1, received.size(), "delivered on the third attempt");
+    }
+
+    @Test
+    void aStuckReceiverNeverBlocksTheDecisionNorOtherChannels() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<RolloutEvent> fast = new CopyOnWriteArrayList<>();
+        Outbox.Channel stuck = new Outbox.Channel() {
+            public String name() {
+                return "stuck";
+            }
+
+            public void deliver(RolloutEvent e) throws Exception {
+                release.await();
+            }
+        };
+        Outbox.Channel quick = new Outbox.Channel() {
+            public String name() {
+                return "quick";
+            }
+
+            public void deliver(RolloutEvent e) {
+                fast.add(e);
+            }
+        };
+        Outbox outbox = new Outbox(List.of(stuck, quick), 2, 1, 10);
+        // the queue holds 2: publishing 10 returns anyway, dropping what does not fit, while "stuck" never answers
+        for (int i = 0; i < 10; i++) outbox.publish(event(Decision.ROLLBACK));
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (fast.isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(10);
+        assertTrue(!fast.isEmpty(), "the other channel kept delivering");
+        assertEquals(1, release.getCount(), "publish returned while the stuck receiver still held its delivery");
+        release.countDown();
+        outbox.close();
+    }
+
+    @Test
+    void routineHoldsAreNotSentOutside() throws Exception {
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 1, 10);
+        outbox.publish(event(Decision.HOLD));
+        outbox.drain(2_000);
+        Thread.sleep(100);
+        assertEquals(0, received.size());
+    }
+}

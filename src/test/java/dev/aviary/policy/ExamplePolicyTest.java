@@ -1,0 +1,65 @@
+package dev.aviary.policy;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExamplePolicyTest {
+
+    static final Path EXAMPLE = Path.of("policies/image-classifier.yaml");
+
+    @Test
+    void shippedExampleParsesIntoTheResnetScenario() throws Exception {
+        Policy p = new PolicyLoader().load(EXAMPLE);
+
+        assertEquals("default/image-classifier", p.key());
+        Target.IstioTarget istio = p.target().istio();
+        assertNull(p.target().kserve());
+        assertEquals("image-classifier", istio.virtualService());
+        assertEquals("primary", istio.route());
+        assertEquals("resnet50", istio.baseline().subset());
+        assertEquals("resnet101", istio.canary().subset());
+
+        assertEquals(4, p.steps().size());
+        Step header = p.steps().get(0);
+        assertEquals(Step.Kind.HEADER_ROUTE, header.kind());
+        assertEquals(new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), header.headerRoute());
+        assertEquals(Duration.ofMinutes(5), header.minDuration());
+        assertEquals(List.of(30, 50, 100), p.steps().stream().skip(1).map(Step::weight).toList());
+        assertEquals(Duration.ofMinutes(10), p.steps().get(1).minDuration());
+        assertEquals(Duration.ofSeconds(30), p.steps().get(3).minDuration(), "minDuration defaults to the interval");
+        assertTrue(p.steps().get(3).isPromotion());
+
+        assertEquals(3, p.checks().size());
+        CheckSpec errors = p.checks().get(0);
+        assertEquals(CheckSpec.Type.COMPARISON, errors.type());
+        assertEquals(CheckSpec.Preset.ISTIO_ERROR_RATE, errors.preset());
+        assertEquals(0.10, errors.tolerance(), 1e-12);
+        CheckSpec latency = p.checks().get(1);
+        assertEquals(Duration.ofMillis(250), latency.slowerThan());
+        assertEquals(0.20, latency.tolerance(), 1e-12);
+        CheckSpec p99 = p.checks().get(2);
+        assertEquals(CheckSpec.Type.THRESHOLD, p99.type());
+        assertEquals(400.0, p99.max());
+        assertNull(p99.min());
+        assertEquals("canary", p99.arm());
+        assertEquals(500, p99.minSamples());
+
+        assertEquals(0.01, p.alpha());
+        assertEquals(500, p.minRequests());
+        assertEquals(Duration.ofSeconds(30), p.interval());
+        assertEquals(Duration.ofHours(1), p.maxStepDuration());
+        assertEquals(Policy.TimeoutAction.ROLLBACK, p.onTimeout());
+        assertEquals(new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), p.noData());
+        assertEquals(EXAMPLE, p.source());
+        assertEquals(PolicyLoader.sha256(Files.readAllBytes(EXAMPLE)), p.hash());
+        assertEquals(64, p.hash().length());
+    }
+}

@@ -1,0 +1,383 @@
+package dev.aviary.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.analysis.ArmCounts;
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.analysis.Observation;
+import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import dev.aviary.policy.Target;
+import dev.aviary.sandbox.Sandbox;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficSplit;
+import dev.aviary.traffic.istio.IstioRouter;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rollout state machine against the mock API server (CRUD mode) and the real Istio router, with scripted
+ * measurements standing in for Prometheus (the end-to-end test uses the real one) and a clock the test moves.
+ */
+@EnableKubernetesMockClient(crud = true)
+class RolloutControllerTest {
+
+    static KubernetesClient client;
+
+    private final ScriptedMetrics metrics = new ScriptedMetrics();
+    private final List<RolloutEvent> events = new ArrayList<>();
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T10:00:00Z"));
+    private final JudgeFactory judges = new JudgeFactory();
+    private Policy policy;
+
+    @BeforeEach
+    void load() {
+        client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default").delete();
+        client.genericKubernetesResources("networking.istio.io/v1alpha3", "DestinationRule").inNamespace("default").delete();
+        client.apps().deployments().inNamespace("default").delete();
+        client.services().inNamespace("default").delete();
+        client.resources(CanaryRollout.class).inNamespace("default").delete();
+        Sandbox.load(client, "sandbox/cluster/image-classifier.yaml");
+        policy = policy(Duration.ofMinutes(2), Policy.TimeoutAction.ROLLBACK);
+    }
+
+    @Test
+    void walksEveryStepOnPassingChecksAndPromotes() {
+        RolloutController c = controller(new IstioRouter(client));
+        assertEquals(Decision.START, c.tick(policy).decision());
+        assertNotNull(managedHeaderRoute(), "step 1 routes the canary group by header");
+
+        metrics.healthy();
+        assertEquals(Decision.HOLD, c.tick(policy).decision(), "minDuration not reached");
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(Decision.ADVANCE, c.tick(policy).decision());
+        assertEquals(30, canaryWeight());
+        assertNull(managedHeaderRoute(), "the header route goes when the weighted steps begin");
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(Decision.PROMOTE, c.tick(policy).decision());
+        assertEquals(100, canaryWeight());
+        assertEquals(Phase.Promoted, rollout().getStatus().phase());
+        assertEquals(Decision.HOLD, c.tick(policy).decision(), "a promoted rollout stays put");
+        assertEquals(List.of(Decision.START, Decision.ADVANCE, Decision.PROMOTE),
+                events.stream().map(RolloutEvent::decision).filter(d -> d != Decision.HOLD).toList());
+    }
+
+    @Test
+    void aFailingCheckRollsBackAtOnce() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        clock.advance(Duration.ofMinutes(1));
+        metrics.healthy();
+        c.tick(policy);
+        assertEquals(30, canaryWeight());
+        metrics.errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.ROLLBACK, r.decision(), r.message());
+        assertEquals(0, canaryWeight());
+        assertEquals(Phase.RolledBack, rollout().getStatus().phase());
+        assertTrue(r.message().startsWith("errors:"), r.message());
+    }
+
+    @Test
+    void missingDataHoldsAndPausesAfterTheTolerance() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.errors = new Observation.Missing("Prometheus at http://prometheus:9090 did not answer");
+        metrics.requests = metrics.errors;
+        clock.advance(Duration.ofMinutes(3));
+        assertEquals(Decision.HOLD, c.tick(policy).decision(), "no data is never a pass, even past minDuration");
+        clock.advance(Duration.ofMinutes(6));
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.PAUSE, r.decision());
+        assertTrue(r.message().contains("no data for"), r.message());
+        assertNotNull(managedHeaderRoute(), "a pause leaves the weights where they are");
+    }
+
+    @Test
+    void aSampleRatioMismatchPausesInsteadOfJudging() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        c.tick(policy);
+        assertEquals(30, canaryWeight());
+        // at 70/30 the canary serves only 5% of requests: the routing is not what the policy says
+        metrics.requests = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.PAUSE, r.decision());
+        assertTrue(r.message().contains("routing does not match the policy"), r.message());
+    }
+
+    @Test
+    void anInconclusiveStepTimesOutAsThePolicySays() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        // too few requests for any verdict: inconclusive for the whole step
+        metrics.errors = new Observation.Counts(new ArmCounts(10, 0), new ArmCounts(10, 0));
+        metrics.requests = metrics.errors;
+        clock.advance(Duration.ofMinutes(3));
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.ROLLBACK, r.decision(), r.message());
+        assertTrue(r.message().contains("maxStepDuration"), r.message());
+    }
+
+    @Test
+    void aCrashBetweenIntentAndPatchIsFinishedByTheNextProcess() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        // the process dies after recording the intent, before the patch
+        RolloutController dying = controller(new Dying(new IstioRouter(client), false));
+        assertThrows(Killed.class, () -> dying.tick(policy));
+        assertEquals(30, rollout().getStatus().intended().canary(), "the intent was recorded first");
+        assertEquals(0, canaryWeight(), "the target was not patched");
+
+        RolloutController.TickResult r = controller(new IstioRouter(client)).tick(policy);
+        assertEquals(30, canaryWeight(), "the interrupted move is finished: " + r);
+        CanaryRollout cr = rollout();
+        assertNull(cr.getStatus().intended());
+        assertEquals(30, cr.getStatus().applied().canary());
+        assertEquals(1, cr.getStatus().step());
+    }
+
+    @Test
+    void aCrashBetweenPatchAndRecordIsConfirmedWithoutASecondWrite() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        RolloutController dying = controller(new Dying(new IstioRouter(client), true));
+        assertThrows(Killed.class, () -> dying.tick(policy));
+        assertEquals(30, canaryWeight(), "the patch landed");
+        String version = vs().getMetadata().getResourceVersion();
+
+        RolloutController.TickResult r = controller(new IstioRouter(client)).tick(policy);
+        assertEquals(Decision.HOLD, r.decision(), "the new process confirms and judges the same step: " + r);
+        assertEquals(1, r.step());
+        assertEquals(version, vs().getMetadata().getResourceVersion(), "no second write to the target");
+        assertEquals(30, rollout().getStatus().applied().canary());
+        assertNull(rollout().getStatus().intended());
+    }
+
+    @Test
+    void aPersonsWeightsPauseTheRolloutAndAreNotFought() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        c.tick(policy);
+        setCanaryWeightByHand(60);
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.PAUSE, r.decision());
+        assertTrue(r.message().contains("changed by someone else"), r.message());
+        clock.advance(Duration.ofMinutes(5));
+        c.tick(policy);
+        assertEquals(60, canaryWeight(), "still the person's weights");
+        assertTrue(events.stream().anyMatch(e -> e.decision() == Decision.PAUSE));
+    }
+
+    @Test
+    void requestsOnTheCanaryRolloutAreActedOnOnce() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        request("abort");
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.ROLLBACK, r.decision());
+        assertNull(managedHeaderRoute());
+        assertNull(rollout().getMetadata().getAnnotations().get(CanaryRollout.REQUEST_ANNOTATION));
+        request("restart");
+        assertEquals(Decision.START, c.tick(policy).decision());
+        assertEquals(Decision.HOLD, c.tick(policy).decision(), "a consumed request is not repeated");
+    }
+
+    @Test
+    void aNewCanaryStartsANewRollout() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        c.tick(policy);
+        assertEquals(30, canaryWeight());
+        client.apps().deployments().inNamespace("default").withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.START, r.decision(), r.message());
+        assertEquals(0, canaryWeight(), "back to the first step for the new canary");
+        assertNotNull(managedHeaderRoute());
+    }
+
+    // --- fixtures ------------------------------------------------------------------------------------------
+
+    private RolloutController controller(TrafficRouter router) {
+        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges::create, judges.sampleRatioGuard(),
+                events::add, clock);
+    }
+
+    static Policy policy(Duration maxStep, Policy.TimeoutAction onTimeout) {
+        return new Policy("image-classifier", "default",
+                Target.istio(new Target.IstioTarget("image-classifier", "primary", new Target.Arm("resnet50", null, null),
+                        new Target.Arm("resnet101", null, null))),
+                Duration.ofSeconds(30),
+                List.of(new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(1)),
+                        new Step(30, null, null, Duration.ofMinutes(1)),
+                        new Step(100, null, null, Duration.ZERO)),
+                maxStep, onTimeout, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE),
+                List.of(new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null,
+                        null, null, 0, null)),
+                0.01, 500, List.of(), null, "hash-1");
+    }
+
+    private CanaryRollout rollout() {
+        return client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier").get();
+    }
+
+    private void request(String what) {
+        client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier")
+                .edit(cr -> { cr.getMetadata().setAnnotations(Map.of(CanaryRollout.REQUEST_ANNOTATION, what)); return cr; });
+    }
+
+    private GenericKubernetesResource vs() {
+        return client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default")
+                .withName("image-classifier").get();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> http(GenericKubernetesResource vs) {
+        return (List<Map<String, Object>>) ((Map<String, Object>) vs.getAdditionalProperties().get("spec")).get("http");
+    }
+
+    @SuppressWarnings("unchecked")
+    private int canaryWeight() {
+        for (Map<String, Object> route : http(vs())) {
+            if ("primary".equals(route.get("name"))) {
+                Object w = ((List<Map<String, Object>>) route.get("route")).get(1).get("weight");
+                return w == null ? 0 : ((Number) w).intValue();
+            }
+        }
+        throw new AssertionError("no primary route");
+    }
+
+    private Map<String, Object> managedHeaderRoute() {
+        return http(vs()).stream().filter(r -> String.valueOf(r.get("name")).contains("aviary")).findFirst().orElse(null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void setCanaryWeightByHand(int canary) {
+        GenericKubernetesResource vs = vs();
+        for (Map<String, Object> route : http(vs)) {
+            if ("primary".equals(route.get("name"))) {
+                List<Map<String, Object>> d = (List<Map<String, Object>>) route.get("route");
+                d.get(0).put("weight", 100 - canary);
+                d.get(1).put("weight", canary);
+            }
+        }
+        client.resource(vs).update();
+    }
+
+    /** Healthy, identical arms unless a test says otherwise; request shares follow the step's split. */
+    static final class ScriptedMetrics implements MetricSource {
+        Observation errors = new Observation.Missing("nothing scripted yet");
+        Observation requests;
+
+        void healthy() {
+            errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 30));
+            requests = null;
+        }
+
+        @Override
+        public Observation observe(Policy policy, CheckSpec check, ArmLabels arms, Duration window) {
+            return errors;
+        }
+
+        @Override
+        public Observation requests(Policy policy, ArmLabels arms, Duration window) {
+            return requests != null ? requests : errors;
+        }
+    }
+
+    static final class Killed extends RuntimeException {
+        Killed() {
+            super("killed");
+        }
+    }
+
+    /** A router whose process dies on the first write, before or after the patch reaches the API server. */
+    static final class Dying implements TrafficRouter {
+        private final TrafficRouter inner;
+        private final boolean afterPatch;
+
+        Dying(TrafficRouter inner, boolean afterPatch) {
+            this.inner = inner;
+            this.afterPatch = afterPatch;
+        }
+
+        @Override
+        public boolean supports(Policy policy) {
+            return inner.supports(policy);
+        }
+
+        @Override
+        public ArmLabels armLabels(Policy policy) throws TargetException {
+            return inner.armLabels(policy);
+        }
+
+        @Override
+        public LiveTraffic read(Policy policy) throws TargetException {
+            return inner.read(policy);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (afterPatch) inner.apply(policy, desired, resourceVersion);
+            throw new Killed();
+        }
+    }
+
+    static final class MovableClock extends Clock {
+        private Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

@@ -1,0 +1,602 @@
+package dev.aviary.traffic.istio;
+
+import static dev.aviary.traffic.istio.IstioFixtures.NS;
+import static dev.aviary.traffic.istio.IstioFixtures.VS;
+import static dev.aviary.traffic.istio.IstioFixtures.policy;
+import static dev.aviary.traffic.istio.IstioFixtures.primaryPolicy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step.HeaderMatch;
+import dev.aviary.policy.Step.HeaderMatch.MatchType;
+import dev.aviary.policy.Target;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficSplit;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@EnableKubernetesMockClient(crud = true)
+class IstioRouterTest {
+
+    static KubernetesClient client;
+
+    private IstioFixtures fixtures;
+    private IstioRouter router;
+
+    @BeforeEach
+    void setUp() {
+        fixtures = new IstioFixtures(client);
+        fixtures.clear();
+        router = new IstioRouter(client);
+    }
+
+    // ---- read ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void readsTheWeightsOfEachFixture() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        LiveTraffic live = router.read(primaryPolicy());
+        assertEquals(new TrafficSplit(0, null, 0), live.split());
+        assertTrue(live.ready());
+        assertEquals(fixtures.virtualService("v1alpha3").get("metadata") instanceof Map<?, ?> m ? m.get("resourceVersion") : null,
+                live.resourceVersion());
+
+        fixtures.clear();
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        assertEquals(new TrafficSplit(30, null, 0), router.read(primaryPolicy()).split());
+    }
+
+    @Test
+    void theHumansFocusedRouteIsNotTakenForTheManagedHeaderRoute() throws Exception {
+        fixtures.createIstio("virtualservice-focused.yaml");
+        assertEquals(new TrafficSplit(0, null, 0), router.read(primaryPolicy()).split());
+        // without a route name the focused route (canary only) is no candidate; primary is found by its subsets
+        assertEquals(new TrafficSplit(0, null, 0), router.read(policy(null)).split());
+    }
+
+    @Test
+    void relativeWeightsAreReadAsAShare() throws Exception {
+        Map<String, Object> vs = Json.map(Json.deepCopy(fixtures.asMap(fixtures.createIstio("virtualservice-weight-70.yaml"))));
+        destination(vs, "primary", "resnet50").put("weight", 140);
+        destination(vs, "primary", "resnet101").put("weight", 60);
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        assertEquals(30, router.read(primaryPolicy()).split().canaryWeight());
+    }
+
+    // ---- weights -------------------------------------------------------------------------------------------------
+
+    @Test
+    void weightStepsAndRollbackChangeOnlyTheTwoWeights() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        Map<String, Object> original = fixtures.virtualService("v1alpha3");
+        Policy p = primaryPolicy();
+        String rv = router.read(p).resourceVersion();
+        for (int canary : new int[] {30, 50, 100, 0}) {
+            String newRv = router.apply(p, new TrafficSplit(canary, null, 0), rv);
+            assertNotEquals(rv, newRv);
+            Map<String, Object> after = fixtures.virtualService("v1alpha3");
+            assertEquals(newRv, Json.string(Json.map(after, "metadata"), "resourceVersion"));
+            assertEquals(100 - canary, weightOf(after, "primary", "resnet50"));
+            assertEquals(canary, weightOf(after, "primary", "resnet101"));
+            assertEquals(unmanaged(original), unmanaged(after), "only the managed weights may change at " + canary);
+            assertEquals(new TrafficSplit(canary, null, 0), router.read(p).split());
+            rv = newRv;
+        }
+        // promotion kept both destinations, rollback went back to the very object we started from
+        assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
+    }
+
+    @Test
+    void promotionKeepsTheBaselineDestinationAtWeightZero() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        Policy p = primaryPolicy();
+        router.apply(p, new TrafficSplit(100, null, 0), router.read(p).resourceVersion());
+        List<Object> dests = Json.list(route(fixtures.virtualService("v1alpha3"), "primary"), "route");
+        assertEquals(2, dests.size());
+        assertEquals(0, weightOf(fixtures.virtualService("v1alpha3"), "primary", "resnet50"));
+    }
+
+    @Test
+    void applyingWhatIsLiveWritesNothing() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        LiveTraffic live = router.read(primaryPolicy());
+        assertEquals(live.resourceVersion(), router.apply(primaryPolicy(), live.split(), live.resourceVersion()));
+        assertEquals(live.resourceVersion(), router.read(primaryPolicy()).resourceVersion());
+    }
+
+    @Test
+    void fieldsUnknownToAviaryAndToTheSchemaSurvive() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-70.yaml"));
+        route(vs, "primary").put("x-future-istio-field", Map.of("mode", "strict", "limits", List.of(1, 2.5, true)));
+        Json.map(vs, "spec").put("tcp", List.of(Map.of("route", List.of(Map.of("destination", Map.of("host", "legacy-tcp"))))));
+        vs.put("status", Map.of("observedGeneration", 1, "validationMessages", List.of()));
+        Map<String, Object> before = fixtures.replaceVirtualService("v1alpha3", vs);
+        String rv = router.read(primaryPolicy()).resourceVersion();
+
+        router.apply(primaryPolicy(), new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.PREFIX, "beta"), 10), rv);
+
+        Map<String, Object> after = fixtures.virtualService("v1alpha3");
+        assertEquals(unmanaged(before), unmanaged(after));
+        assertEquals(Map.of("mode", "strict", "limits", List.of(1, 2.5, true)), route(after, "primary").get("x-future-istio-field"));
+    }
+
+    // ---- header route --------------------------------------------------------------------------------------------
+
+    @Test
+    void headerStepInsertsTheManagedRouteAboveTheWeightedOneAndRemovalRestoresTheOriginal() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        Map<String, Object> original = fixtures.virtualService("v1alpha3");
+        Policy p = primaryPolicy();
+        HeaderMatch header = new HeaderMatch("x-model-cohort", MatchType.EXACT, "resnet101");
+
+        String rv = router.apply(p, new TrafficSplit(0, header, 0), router.read(p).resourceVersion());
+
+        Map<String, Object> after = fixtures.virtualService("v1alpha3");
+        assertEquals(List.of("health", "primary-aviary-canary", "primary", "legacy-predict"), routeNames(after));
+        Map<String, Object> headerRoute = route(after, "primary-aviary-canary");
+        Map<String, Object> primary = route(after, "primary");
+        // each of primary's conditions, narrowed by the header
+        List<Object> match = Json.list(headerRoute, "match");
+        assertEquals(2, match.size());
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> expected = Json.deepCopyMap(Json.map(Json.list(primary, "match").get(i)));
+            expected.put("headers", Map.of("x-model-cohort", Map.of("exact", "resnet101")));
+            assertEquals(expected, match.get(i));
+        }
+        assertEquals("10s", headerRoute.get("timeout"));
+        assertEquals(primary.get("retries"), headerRoute.get("retries"));
+        assertEquals(primary.get("corsPolicy"), headerRoute.get("corsPolicy"));
+        Map<String, Object> only = Json.map(Json.list(headerRoute, "route").get(0));
+        assertEquals(1, Json.list(headerRoute, "route").size());
+        assertEquals("resnet101", Json.string(Json.map(only, "destination"), "subset"));
+        assertFalse(only.containsKey("weight"));
+        assertEquals(unmanaged(original), unmanaged(after));
+        assertEquals(new TrafficSplit(0, header, 0), router.read(p).split());
+
+        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
+        assertNull(router.read(p).split().headerRoute());
+    }
+
+    @Test
+    void aManagedRouteWithoutMatchGetsASingleHeaderCondition() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-100.yaml"));
+        route(vs, "primary").remove("match");
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        HeaderMatch header = new HeaderMatch("x-canary", MatchType.REGEX, "^(yes|true)$");
+        router.apply(primaryPolicy(), new TrafficSplit(0, header, 0), router.read(primaryPolicy()).resourceVersion());
+        assertEquals(List.of(Map.of("headers", Map.of("x-canary", Map.of("regex", "^(yes|true)$")))),
+                route(fixtures.virtualService("v1alpha3"), "primary-aviary-canary").get("match"));
+        assertEquals(header, router.read(primaryPolicy()).split().headerRoute());
+    }
+
+    @Test
+    void theHumansFocusedRouteIsLeftAloneThroughAHeaderStepAndRollback() throws Exception {
+        fixtures.createIstio("virtualservice-focused.yaml");
+        Map<String, Object> original = fixtures.virtualService("v1alpha3");
+        Map<String, Object> focused = route(original, "focused-canary");
+        Policy p = policy(null); // found by its subsets, not its name
+        HeaderMatch header = new HeaderMatch("user-group", MatchType.PREFIX, "beta");
+
+        String rv = router.apply(p, new TrafficSplit(0, header, 0), router.read(p).resourceVersion());
+        Map<String, Object> after = fixtures.virtualService("v1alpha3");
+        assertEquals(List.of("health", "focused-canary", "primary-aviary-canary", "primary", "legacy-predict"),
+                routeNames(after));
+        assertEquals(focused, route(after, "focused-canary"));
+        assertEquals(header, router.read(p).split().headerRoute());
+
+        rv = router.apply(p, new TrafficSplit(30, null, 0), rv);
+        assertEquals(focused, route(fixtures.virtualService("v1alpha3"), "focused-canary"));
+        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
+    }
+
+    @Test
+    void aHeaderTheManagedRouteAlreadyMatchesOnIsRefused() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-100.yaml"));
+        for (Object c : Json.list(route(vs, "primary"), "match")) {
+            Json.map(c).put("headers", Map.of("user-group", Map.of("exact", "canary")));
+        }
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        String rv = router.read(primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.apply(primaryPolicy(),
+                new TrafficSplit(0, new HeaderMatch("user-group", MatchType.EXACT, "canary"), 0), rv));
+        assertTrue(e.getMessage().contains("already matches on header 'user-group'"), e.getMessage());
+    }
+
+    @Test
+    void anUpperCaseHeaderIsRefusedBecauseIstioWouldReject() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        String rv = router.read(primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.apply(primaryPolicy(),
+                new TrafficSplit(0, new HeaderMatch("X-Cohort", MatchType.EXACT, "a"), 0), rv));
+        assertTrue(e.getMessage().contains("lower-case"), e.getMessage());
+        assertEquals(rv, router.read(primaryPolicy()).resourceVersion(), "nothing was written");
+    }
+
+    @Test
+    void aHandEditedManagedHeaderRouteIsReportedOnRead() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        router.apply(primaryPolicy(), new TrafficSplit(0, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0),
+                router.read(primaryPolicy()).resourceVersion());
+        Map<String, Object> vs = fixtures.virtualService("v1alpha3");
+        for (Object c : Json.list(route(vs, "primary-aviary-canary"), "match")) {
+            Json.map(Json.map(c), "headers").put("x-region", Map.of("exact", "eu"));
+        }
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(primaryPolicy()));
+        assertTrue(e.getMessage().contains("'primary-aviary-canary'") && e.getMessage().contains("changed by hand"),
+                e.getMessage());
+        // rollback still removes it
+        router.apply(primaryPolicy(), TrafficSplit.BASELINE_ONLY, Json.string(Json.map(
+                fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion"));
+        assertEquals(List.of("health", "primary", "legacy-predict"), routeNames(fixtures.virtualService("v1alpha3")));
+    }
+
+    // ---- mirror --------------------------------------------------------------------------------------------------
+
+    @Test
+    void mirrorIsSetOnTheManagedRouteAndRemovedAgain() throws Exception {
+        fixtures.createIstio("virtualservice-weight-100.yaml");
+        Map<String, Object> original = fixtures.virtualService("v1alpha3");
+        Policy p = primaryPolicy();
+
+        String rv = router.apply(p, new TrafficSplit(0, null, 20), router.read(p).resourceVersion());
+        Map<String, Object> primary = route(fixtures.virtualService("v1alpha3"), "primary");
+        assertEquals(Map.of("host", "image-classifier", "subset", "resnet101", "port", Map.of("number", 8501)),
+                primary.get("mirror"));
+        assertEquals(20.0, Json.number(Json.map(primary, "mirrorPercentage"), "value").doubleValue());
+        assertEquals(new TrafficSplit(0, null, 20), router.read(p).split());
+        assertEquals(unmanaged(original), unmanaged(fixtures.virtualService("v1alpha3")));
+
+        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
+        assertEquals(0, router.read(p).split().mirrorPercent());
+    }
+
+    @Test
+    void aMirrorWithoutPercentageMirrorsEverything() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-100.yaml"));
+        route(vs, "primary").put("mirror", Map.of("host", "image-classifier.default.svc.cluster.local", "subset", "resnet101"));
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        assertEquals(100.0, router.read(primaryPolicy()).split().mirrorPercent());
+    }
+
+    @Test
+    void aPersonsMirrorElsewhereIsNeitherReadNorReplacedNorRemoved() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-100.yaml"));
+        Map<String, Object> shadow = Map.of("host", "image-classifier-shadow", "subset", "resnet50");
+        route(vs, "primary").put("mirror", shadow);
+        route(vs, "primary").put("mirrorPercentage", Map.of("value", 5.0));
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        LiveTraffic live = router.read(primaryPolicy());
+        assertEquals(0, live.split().mirrorPercent());
+
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class,
+                () -> router.apply(primaryPolicy(), new TrafficSplit(0, null, 20), live.resourceVersion()));
+        assertTrue(e.getMessage().contains("already mirrors to image-classifier-shadow/resnet50"), e.getMessage());
+
+        router.apply(primaryPolicy(), new TrafficSplit(30, null, 0), live.resourceVersion());
+        assertEquals(shadow, route(fixtures.virtualService("v1alpha3"), "primary").get("mirror"));
+        assertEquals(Map.of("value", 5.0), route(fixtures.virtualService("v1alpha3"), "primary").get("mirrorPercentage"));
+    }
+
+    // ---- API versions --------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({"virtualservice-weight-70.yaml, v1alpha3", "virtualservice-weight-70-v1beta1.yaml, v1beta1",
+            "virtualservice-weight-70-v1.yaml, v1"})
+    void everyApiVersionIsReadAndWrittenInPlace(String fixture, String version) throws Exception {
+        GenericKubernetesResource created = fixtures.createIstio(fixture);
+        assertEquals("networking.istio.io/" + version, created.getApiVersion());
+        Map<String, Object> original = fixtures.virtualService(version);
+        Policy p = primaryPolicy();
+        LiveTraffic live = router.read(p);
+        assertEquals(30, live.split().canaryWeight());
+
+        router.apply(p, new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), live.resourceVersion());
+
+        Map<String, Object> after = fixtures.virtualService(version);
+        assertEquals("networking.istio.io/" + version, after.get("apiVersion"));
+        assertEquals(50, weightOf(after, "primary", "resnet101"));
+        assertEquals(unmanaged(original), unmanaged(after));
+        assertEquals(new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), router.read(p).split());
+    }
+
+    // ---- conflicts -----------------------------------------------------------------------------------------------
+
+    @Test
+    void theCrudMockRefusesAPutWithAStaleResourceVersion() {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        Map<String, Object> stale = fixtures.virtualService("v1alpha3");
+        fixtures.replaceVirtualService("v1alpha3", withLabel(fixtures.virtualService("v1alpha3"), "touched", "yes"));
+        KubernetesClientException e = assertThrows(KubernetesClientException.class,
+                () -> fixtures.replaceVirtualService("v1alpha3", withLabel(stale, "late", "yes")));
+        assertEquals(409, e.getCode());
+    }
+
+    @Test
+    void theCrudMockRefusesAJsonPatchCarryingAStaleResourceVersion() {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        String stale = Json.string(Json.map(fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion");
+        fixtures.replaceVirtualService("v1alpha3", withLabel(fixtures.virtualService("v1alpha3"), "touched", "yes"));
+        String patch = "[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"" + stale + "\"},"
+                + "{\"op\":\"replace\",\"path\":\"/spec/http/1/route/1/weight\",\"value\":50}]";
+        KubernetesClientException e = assertThrows(KubernetesClientException.class,
+                () -> client.genericKubernetesResources(IstioFixtures.virtualServices("v1alpha3")).inNamespace(NS)
+                        .withName(VS).patch(PatchContext.of(PatchType.JSON), patch));
+        assertEquals(409, e.getCode());
+        assertEquals(30, weightOf(fixtures.virtualService("v1alpha3"), "primary", "resnet101"));
+    }
+
+    @Test
+    void aWriteOnAStaleResourceVersionIsAConflictAndChangesNothing() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        String stale = router.read(primaryPolicy()).resourceVersion();
+        // a person edits something Aviary does not manage: the patch is computed, sent, and refused by the server
+        Map<String, Object> edited = fixtures.replaceVirtualService("v1alpha3",
+                withLabel(fixtures.virtualService("v1alpha3"), "reviewed-by", "alice"));
+
+        assertThrows(TargetException.Conflict.class,
+                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), stale));
+        assertEquals(withoutServerFields(edited), withoutServerFields(fixtures.virtualService("v1alpha3")));
+        assertEquals(30, router.read(primaryPolicy()).split().canaryWeight());
+    }
+
+    @Test
+    void aStaleWriteThatWouldChangeNothingIsStillAConflict() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        String stale = router.read(primaryPolicy()).resourceVersion();
+        fixtures.replaceVirtualService("v1alpha3", withLabel(fixtures.virtualService("v1alpha3"), "reviewed-by", "alice"));
+        assertThrows(TargetException.Conflict.class,
+                () -> router.apply(primaryPolicy(), new TrafficSplit(30, null, 0), stale));
+    }
+
+    @Test
+    void aRouteThatDisappearedAfterTheReadIsAConflictNotABrokenTarget() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        String stale = router.read(primaryPolicy()).resourceVersion();
+        Map<String, Object> vs = fixtures.virtualService("v1alpha3");
+        route(vs, "primary").put("name", "main");
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        assertThrows(TargetException.Conflict.class,
+                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), stale));
+    }
+
+    // ---- errors --------------------------------------------------------------------------------------------------
+
+    @Test
+    void aMissingVirtualServiceIsNamed() {
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(primaryPolicy()));
+        assertEquals("VirtualService default/image-classifier not found", e.getMessage());
+    }
+
+    @Test
+    void aMissingRouteListsTheRoutesPresent() {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(policy("canary-split")));
+        assertTrue(e.getMessage().contains("no http route named 'canary-split'"), e.getMessage());
+        assertTrue(e.getMessage().contains("[health, primary, legacy-predict]"), e.getMessage());
+    }
+
+    @Test
+    void aMissingSubsetSaysHowToAddIt() {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        Policy p = policy("primary", new Target.Arm("resnet50", null, null), new Target.Arm("resnet152", null, null));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(p));
+        assertTrue(e.getMessage().contains("no destination with subset 'resnet152'"), e.getMessage());
+        assertTrue(e.getMessage().contains("{destination: {host: image-classifier, subset: resnet152}, weight: 0}"),
+                e.getMessage());
+    }
+
+    @Test
+    void withoutARouteNameNoCandidateIsAnError() {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        Policy p = policy(null, new Target.Arm("resnet50", null, null), new Target.Arm("resnet152", null, null));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(p));
+        assertTrue(e.getMessage().contains("no http route sending to both subsets resnet50 and resnet152"), e.getMessage());
+    }
+
+    @Test
+    void withoutARouteNameTwoCandidatesAreAnError() {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-70.yaml"));
+        Map<String, Object> copy = Json.deepCopyMap(route(vs, "primary"));
+        copy.put("name", "primary-grpc");
+        Json.list(Json.map(vs, "spec"), "http").add(copy);
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(policy(null)));
+        assertTrue(e.getMessage().contains("[primary, primary-grpc]"), e.getMessage());
+        assertTrue(e.getMessage().contains("target.istio.route"), e.getMessage());
+    }
+
+    @Test
+    void aThirdWeightedDestinationIsRefusedRatherThanBreakingTheSum() throws Exception {
+        Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-70.yaml"));
+        Map<String, Object> third = Json.deepCopyMap(destinationEntry(vs, "primary", "resnet101"));
+        Json.map(third, "destination").put("subset", "resnet34");
+        third.put("weight", 10);
+        destinationEntry(vs, "primary", "resnet50").put("weight", 60);
+        Json.list(route(vs, "primary"), "route").add(third);
+        fixtures.replaceVirtualService("v1alpha3", vs);
+        String rv = router.read(primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class,
+                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), rv));
+        assertTrue(e.getMessage().contains("image-classifier/resnet34"), e.getMessage());
+    }
+
+    // ---- arm labels ----------------------------------------------------------------------------------------------
+
+    @Test
+    void armLabelsComeFromTheDestinationRuleSubsets() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        fixtures.createIstio("destinationrule.yaml");
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
+    }
+
+    @Test
+    void armLabelsMatchADestinationRuleWrittenWithTheFullHostName() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
+        Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.default.svc.cluster.local");
+        fixtures.createIstio(dr);
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
+    }
+
+    @Test
+    void armLabelsIgnoreADestinationRuleForAnotherHost() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
+        Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.staging.svc.cluster.local");
+        fixtures.createIstio(dr);
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
+    }
+
+    @Test
+    void armLabelsFallBackToTheSubsetNames() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
+    }
+
+    @Test
+    void armLabelsNamedInThePolicyWin() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        fixtures.createIstio("destinationrule.yaml");
+        Policy p = policy("primary", new Target.Arm("resnet50", "resnet50-2024-03", null),
+                new Target.Arm("resnet101", "resnet101-2024-06", null));
+        assertEquals(new ArmLabels("resnet50-2024-03", "resnet101-2024-06", "image-classifier"), router.armLabels(p));
+        Policy canaryOnly = policy("primary", new Target.Arm("resnet50", null, null),
+                new Target.Arm("resnet101", "resnet101-2024-06", null));
+        assertEquals(new ArmLabels("v1", "resnet101-2024-06", "image-classifier"), router.armLabels(canaryOnly));
+    }
+
+    // ---- canary identity -----------------------------------------------------------------------------------------
+
+    @Test
+    void canaryIdentityFollowsTheCanaryPodTemplateOnly() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        fixtures.createIstio("destinationrule.yaml");
+        fixtures.createWorkloads();
+        String first = router.read(primaryPolicy()).canaryIdentity();
+        assertNotNull(first);
+        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(), "stable across reads");
+
+        client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet50")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
+        client.apps().deployments().inNamespace(NS).withName("text-embedder")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
+        client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().setReplicas(5); return d; });
+        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(),
+                "baseline template, another app's version=v2 pods and the canary's replicas are not the canary's identity");
+
+        client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().getTemplate().getMetadata().getAnnotations().put("kubectl.kubernetes.io/restartedAt", "2024-06-01T10:00:00Z"); return d; });
+        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(), "a restart is not a new canary");
+
+        client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()
+                        .set(1, "--model_base_path=gs://vision-models/resnet101-v2"); return d; });
+        String second = router.read(primaryPolicy()).canaryIdentity();
+        assertNotNull(second);
+        assertNotEquals(first, second);
+    }
+
+    @Test
+    void canaryIdentityIsUnknownWithoutDestinationRuleOrDeployment() throws Exception {
+        fixtures.createIstio("virtualservice-weight-70.yaml");
+        fixtures.createWorkloads();
+        assertNull(router.read(primaryPolicy()).canaryIdentity(), "no DestinationRule");
+        fixtures.createIstio("destinationrule.yaml");
+        client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101").delete();
+        assertNull(router.read(primaryPolicy()).canaryIdentity(), "no canary Deployment");
+    }
+
+    @Test
+    void supportsOnlyIstioTargets() {
+        assertTrue(router.supports(primaryPolicy()));
+        Policy kserve = new Policy("x", NS, Target.kserve(new Target.KServeTarget("image-classifier")),
+                primaryPolicy().interval(), List.of(), primaryPolicy().maxStepDuration(), Policy.TimeoutAction.ROLLBACK,
+                primaryPolicy().noData(), List.of(), 0.05, 1, List.of(), null, "h");
+        assertFalse(router.supports(kserve));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    /** The object without what the server changes on every write. */
+    private static Map<String, Object> withoutServerFields(Map<String, Object> vs) {
+        Map<String, Object> copy = Json.deepCopyMap(vs);
+        Map<String, Object> metadata = Json.map(copy, "metadata");
+        metadata.remove("resourceVersion");
+        metadata.remove("generation");
+        metadata.remove("managedFields");
+        return copy;
+    }
+
+    /** The object without the server fields and without every path Aviary manages on route 'primary'. */
+    private static Map<String, Object> unmanaged(Map<String, Object> vs) {
+        Map<String, Object> copy = withoutServerFields(vs);
+        List<Object> http = Json.list(Json.map(copy, "spec"), "http");
+        http.removeIf(r -> "primary-aviary-canary".equals(Json.string(Json.map(r), "name")));
+        Map<String, Object> primary = route(copy, "primary");
+        primary.remove("mirror");
+        primary.remove("mirrorPercentage");
+        for (Object d : Json.list(primary, "route")) {
+            String subset = Json.string(Json.map(Json.map(d), "destination"), "subset");
+            if ("resnet50".equals(subset) || "resnet101".equals(subset)) Json.map(d).remove("weight");
+        }
+        return copy;
+    }
+
+    private static Map<String, Object> withLabel(Map<String, Object> vs, String key, String value) {
+        Map<String, Object> copy = Json.deepCopyMap(vs);
+        Map<String, Object> metadata = Json.map(copy, "metadata");
+        Map<String, Object> labels = new LinkedHashMap<>(Json.map(metadata, "labels"));
+        labels.put(key, value);
+        metadata.put("labels", labels);
+        return copy;
+    }
+
+    private static List<String> routeNames(Map<String, Object> vs) {
+        return Json.list(Json.map(vs, "spec"), "http").stream().map(r -> Json.string(Json.map(r), "name")).toList();
+    }
+
+    private static Map<String, Object> route(Map<String, Object> vs, String name) {
+        return Json.list(Json.map(vs, "spec"), "http").stream().map(Json::map)
+                .filter(r -> name.equals(Json.string(r, "name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no route " + name + " in " + routeNames(vs)));
+    }
+
+    private static Map<String, Object> destinationEntry(Map<String, Object> vs, String route, String subset) {
+        return Json.list(route(vs, route), "route").stream().map(Json::map)
+                .filter(d -> subset.equals(Json.string(Json.map(d, "destination"), "subset"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no destination " + subset + " in route " + route));
+    }
+
+    private static Map<String, Object> destination(Map<String, Object> vs, String route, String subset) {
+        return destinationEntry(vs, route, subset);
+    }
+
+    private static int weightOf(Map<String, Object> vs, String route, String subset) {
+        return Json.number(destinationEntry(vs, route, subset), "weight").intValue();
+    }
+}
