@@ -3,6 +3,8 @@ package dev.aviary.cli;
 import dev.aviary.analysis.AnytimeCountJudge;
 import dev.aviary.analysis.JudgeFactory;
 import dev.aviary.policy.Policy;
+import dev.aviary.policy.PolicyException;
+import dev.aviary.policy.PolicyLoader;
 import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.simulate.AviaryContender;
 import dev.aviary.simulate.DefaultPolicy;
@@ -10,7 +12,6 @@ import dev.aviary.simulate.Report;
 import dev.aviary.simulate.Row;
 import dev.aviary.simulate.Scenario;
 import dev.aviary.simulate.Simulation;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,22 +104,13 @@ public class SimulateCommand implements Callable<Integer> {
         return value == null ? otherwise : value;
     }
 
-    /**
-     * The policy file through the policy package's loader when this build has it; the image-classifier policy
-     * built in code otherwise. (The loader is written in parallel on another branch; reflection keeps this command
-     * compiling either way. Once it is on main, replace this with a direct call.)
-     */
+    /** The policy file; the image-classifier policy built in code when the default file is absent (outside a checkout). */
     private Policy loadPolicy() {
         if (Files.isRegularFile(policy)) {
             try {
-                Class<?> loader = Class.forName("dev.aviary.policy.PolicyLoader");
-                Object instance = loader.getDeclaredConstructor().newInstance();
-                return (Policy) loader.getMethod("load", Path.class).invoke(instance, policy);
-            } catch (InvocationTargetException e) {
-                throw new IllegalArgumentException("cannot use " + policy + ": " + e.getCause().getMessage(), e.getCause());
-            } catch (ReflectiveOperationException e) {
-                System.err.println("aviary simulate: no policy loader in this build; simulating the built-in image-classifier policy");
-                return DefaultPolicy.imageClassifier();
+                return new PolicyLoader().load(policy);
+            } catch (PolicyException e) {
+                throw new IllegalArgumentException("cannot use " + policy + ": " + e.getMessage(), e);
             }
         }
         if (!policy.equals(DEFAULT_POLICY)) throw new IllegalArgumentException("no such policy file: " + policy);

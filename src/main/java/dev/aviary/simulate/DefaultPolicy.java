@@ -19,7 +19,7 @@ public final class DefaultPolicy {
                 new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)),
                 new Step(30, null, null, Duration.ofMinutes(10)),
                 new Step(50, null, null, Duration.ofMinutes(10)),
-                new Step(100, null, null, Duration.ZERO));
+                new Step(100, null, null, Duration.ofSeconds(30)));
         long minRequests = 500;
         List<CheckSpec> checks = List.of(
                 new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.10, null, null, null, 0, null),

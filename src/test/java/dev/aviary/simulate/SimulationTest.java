@@ -114,6 +114,15 @@ class SimulationTest {
     }
 
     @Test
+    void builtInPolicyMatchesTheShippedFile() throws Exception {
+        Policy file = new dev.aviary.policy.PolicyLoader().load(java.nio.file.Path.of("policies/image-classifier.yaml"));
+        assertEquals(file.steps(), POLICY.steps());
+        assertEquals(file.checks(), POLICY.checks());
+        assertEquals(List.of(file.interval(), file.maxStepDuration(), file.onTimeout(), file.alpha(), file.minRequests()),
+                List.of(POLICY.interval(), POLICY.maxStepDuration(), POLICY.onTimeout(), POLICY.alpha(), POLICY.minRequests()));
+    }
+
+    @Test
     void commandRejectsAnUnknownScenario() {
         assertEquals(2, new CommandLine(new SimulateCommand()).execute("--runs", "1", "--scenario", "nope"));
     }
