@@ -9,6 +9,7 @@ public final class JudgeFactory {
     public static final double MANN_WHITNEY_CONFIDENCE = 0.98;
 
     private final AnytimeCountJudge.PassRule passRule;
+    private final double concentration;
 
     /** Comparisons pass on {@link AnytimeCountJudge.PassRule#NO_EVIDENCE_OF_HARM} (see that class for why). */
     public JudgeFactory() {
@@ -16,12 +17,18 @@ public final class JudgeFactory {
     }
 
     public JudgeFactory(AnytimeCountJudge.PassRule passRule) {
+        this(passRule, AnytimeCountJudge.DEFAULT_CONCENTRATION);
+    }
+
+    /** @param concentration the comparisons' mixture prior pseudo-count (see {@link AnytimeCountJudge}) */
+    public JudgeFactory(AnytimeCountJudge.PassRule passRule, double concentration) {
         this.passRule = passRule;
+        this.concentration = concentration;
     }
 
     public Judge create(CheckSpec spec) {
         return switch (spec.type()) {
-            case COMPARISON -> new AnytimeCountJudge(spec.tolerance(), passRule, AnytimeCountJudge.DEFAULT_CONCENTRATION, describe(spec));
+            case COMPARISON -> new AnytimeCountJudge(spec.tolerance(), passRule, concentration, describe(spec));
             case THRESHOLD -> new ThresholdJudge(spec.min(), spec.max(), spec.minSamples(), describe(spec));
             case MANN_WHITNEY -> new MannWhitneyJudge(MANN_WHITNEY_CONFIDENCE, describe(spec));
         };

@@ -1,0 +1,119 @@
+package dev.aviary.cli;
+
+import dev.aviary.analysis.AnytimeCountJudge;
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.PolicyException;
+import dev.aviary.policy.PolicyLoader;
+import dev.aviary.sim.ArmBehaviour;
+import dev.aviary.simulate.AviaryContender;
+import dev.aviary.simulate.DefaultPolicy;
+import dev.aviary.simulate.Report;
+import dev.aviary.simulate.Row;
+import dev.aviary.simulate.Scenario;
+import dev.aviary.simulate.Simulation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+
+@CommandLine.Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Seeded Monte-Carlo of many rollouts of a policy: aviary's judge, flagger-style, kayenta-style and an SPRT"
+                + " floor side by side on the same simulated traffic. Prints false-rollback rate, power, time to rollback"
+                + " or promotion, and failed requests.")
+public class SimulateCommand implements Callable<Integer> {
+
+    static final Path DEFAULT_POLICY = Path.of("policies/image-classifier.yaml");
+
+    @CommandLine.Option(names = "--policy", defaultValue = "policies/image-classifier.yaml",
+            description = "Policy whose steps and checks are simulated (default: ${DEFAULT-VALUE}).")
+    Path policy;
+
+    @CommandLine.Option(names = "--scenario", split = ",",
+            description = "Built-in scenario(s): aa-20rps, aa-2rps, errors-1to2-20rps, errors-1to5-20rps, latency-p95-plus30-20rps (default: all).")
+    List<String> scenarios;
+
+    @CommandLine.Option(names = "--runs", defaultValue = "1000", description = "Rollouts per scenario and judge (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @CommandLine.Option(names = "--seed", defaultValue = "1", description = "Seed; the same seed gives the same numbers (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @CommandLine.Option(names = "--json", description = "Print a JSON array instead of a table.")
+    boolean json;
+
+    @CommandLine.Option(names = "--rps", description = "Requests per second over both arms (overrides the scenarios').")
+    Double rps;
+
+    @CommandLine.Option(names = "--baseline-error-rate", description = "Baseline 5xx probability, e.g. 0.01.")
+    Double baselineErrorRate;
+
+    @CommandLine.Option(names = "--canary-error-rate", description = "Canary 5xx probability, e.g. 0.05.")
+    Double canaryErrorRate;
+
+    @CommandLine.Option(names = "--baseline-latency-median-ms", description = "Baseline median latency (log-normal).")
+    Double baselineMedianMs;
+
+    @CommandLine.Option(names = "--canary-latency-median-ms", description = "Canary median latency (log-normal).")
+    Double canaryMedianMs;
+
+    @CommandLine.Option(names = "--latency-sigma", description = "Sigma of log(latency) of both arms.")
+    Double latencySigma;
+
+    @CommandLine.Option(names = "--header-share", description = "Share of requests a header-route step sends to the canary (default 0.10).")
+    Double headerShare;
+
+    @CommandLine.Option(names = "--pass-rule", defaultValue = "NO_EVIDENCE_OF_HARM",
+            description = "When a comparison passes: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    AnytimeCountJudge.PassRule passRule;
+
+    @Override
+    public Integer call() {
+        List<Scenario> selected = new ArrayList<>();
+        Policy p;
+        try {
+            p = loadPolicy();
+            for (Scenario s : scenarios == null || scenarios.isEmpty() ? Scenario.builtIn() : scenarios.stream().map(Scenario::named).toList()) {
+                selected.add(override(s));
+            }
+            if (runs < 1) throw new IllegalArgumentException("--runs must be at least 1");
+        } catch (IllegalArgumentException e) {
+            System.err.println("aviary simulate: " + e.getMessage());
+            return 2;
+        }
+        JudgeFactory factory = new JudgeFactory(passRule);
+        AviaryContender aviary = new AviaryContender(p, factory);
+        if (!aviary.skippedChecks().isEmpty()) {
+            System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());
+        }
+        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, factory), runs, seed).run(selected);
+        System.out.print(json ? Report.json(rows) + "\n" : Report.table(rows));
+        return 0;
+    }
+
+    private Scenario override(Scenario s) {
+        ArmBehaviour b = s.baseline(), c = s.canary();
+        b = new ArmBehaviour(or(baselineErrorRate, b.errorRate()), or(baselineMedianMs, b.latencyMedianMs()), or(latencySigma, b.latencySigma()));
+        c = new ArmBehaviour(or(canaryErrorRate, c.errorRate()), or(canaryMedianMs, c.latencyMedianMs()), or(latencySigma, c.latencySigma()));
+        return new Scenario(s.name(), or(rps, s.rps()), b, c, or(headerShare, s.headerShare()));
+    }
+
+    private static double or(Double value, double otherwise) {
+        return value == null ? otherwise : value;
+    }
+
+    /** The policy file; the image-classifier policy built in code when the default file is absent (outside a checkout). */
+    private Policy loadPolicy() {
+        if (Files.isRegularFile(policy)) {
+            try {
+                return new PolicyLoader().load(policy);
+            } catch (PolicyException e) {
+                throw new IllegalArgumentException("cannot use " + policy + ": " + e.getMessage(), e);
+            }
+        }
+        if (!policy.equals(DEFAULT_POLICY)) throw new IllegalArgumentException("no such policy file: " + policy);
+        return DefaultPolicy.imageClassifier();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.aviary.simulate;
+
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import dev.aviary.policy.Target;
+import java.time.Duration;
+import java.util.List;
+
+/** policies/image-classifier.yaml built in code, for when no policy file can be read. */
+public final class DefaultPolicy {
+
+    private DefaultPolicy() {}
+
+    public static Policy imageClassifier() {
+        Target target = Target.istio(new Target.IstioTarget("image-classifier", "primary",
+                new Target.Arm("resnet50", null, null), new Target.Arm("resnet101", null, null)));
+        List<Step> steps = List.of(
+                new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)),
+                new Step(30, null, null, Duration.ofMinutes(10)),
+                new Step(50, null, null, Duration.ofMinutes(10)),
+                new Step(100, null, null, Duration.ofSeconds(30)));
+        long minRequests = 500;
+        List<CheckSpec> checks = List.of(
+                new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.10, null, null, null, 0, null),
+                new CheckSpec("latency", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_SLOW_REQUESTS, null, null, 0.20, Duration.ofMillis(250), null, null, 0, null),
+                new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 400.0, minRequests, "canary"));
+        return new Policy("image-classifier", "default", target, Duration.ofSeconds(30), steps, Duration.ofHours(1),
+                Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), checks, 0.01,
+                minRequests, List.of(), null, null);
+    }
+}

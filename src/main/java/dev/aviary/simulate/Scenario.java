@@ -1,0 +1,41 @@
+package dev.aviary.simulate;
+
+import dev.aviary.sim.ArmBehaviour;
+import java.util.List;
+
+/**
+ * The traffic of a simulated rollout: requests per second over both arms, how each arm serves, and the share of
+ * requests a header-route step sends to the canary.
+ */
+public record Scenario(String name, double rps, ArmBehaviour baseline, ArmBehaviour canary, double headerShare) {
+
+    /** Latency of a healthy arm: median 100 ms, sigma 0.4 (p95 193 ms, p99 253 ms, 1.1% slower than 250 ms). */
+    public static final ArmBehaviour HEALTHY = new ArmBehaviour(0.01, 100, 0.4);
+    public static final double DEFAULT_HEADER_SHARE = 0.10;
+
+    public static List<Scenario> builtIn() {
+        return List.of(
+                new Scenario("aa-20rps", 20, HEALTHY, HEALTHY, DEFAULT_HEADER_SHARE),
+                new Scenario("aa-2rps", 2, HEALTHY, HEALTHY, DEFAULT_HEADER_SHARE),
+                new Scenario("errors-1to2-20rps", 20, HEALTHY, withErrorRate(HEALTHY, 0.02), DEFAULT_HEADER_SHARE),
+                new Scenario("errors-1to5-20rps", 20, HEALTHY, withErrorRate(HEALTHY, 0.05), DEFAULT_HEADER_SHARE),
+                // every latency quantile 30% higher, so p95 too
+                new Scenario("latency-p95-plus30-20rps", 20, HEALTHY, HEALTHY.slowerBy(1.3), DEFAULT_HEADER_SHARE));
+    }
+
+    public static Scenario named(String name) {
+        return builtIn().stream().filter(s -> s.name.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown scenario " + name + "; built-in: "
+                        + builtIn().stream().map(Scenario::name).toList()));
+    }
+
+    static ArmBehaviour withErrorRate(ArmBehaviour arm, double errorRate) {
+        return new ArmBehaviour(errorRate, arm.latencyMedianMs(), arm.latencySigma());
+    }
+
+    /** A canary no worse than its baseline on errors and latency: any rollback of it is a false rollback. */
+    public boolean goodCanary() {
+        return canary.errorRate() <= baseline.errorRate() && canary.latencyMedianMs() <= baseline.latencyMedianMs()
+                && canary.latencySigma() <= baseline.latencySigma();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.aviary.simulate;
+
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.policy.Policy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A seeded Monte-Carlo of many rollouts of one policy: for each scenario and run, every contender walks the same
+ * plan over the same traffic (see {@link TrafficSource}); the results are aggregated per contender and scenario.
+ */
+public final class Simulation {
+
+    private final Policy policy;
+    private final List<Contender> contenders;
+    private final int runs;
+    private final long seed;
+
+    public Simulation(Policy policy, List<Contender> contenders, int runs, long seed) {
+        if (runs < 1) throw new IllegalArgumentException("runs must be at least 1");
+        this.policy = policy;
+        this.contenders = List.copyOf(contenders);
+        this.runs = runs;
+        this.seed = seed;
+    }
+
+    /** The four judges of the issue: the policy's checks, Flagger, Kayenta and the SPRT floor. */
+    public static List<Contender> standardContenders(Policy policy, JudgeFactory factory) {
+        return List.of(new AviaryContender(policy, factory), new FlaggerContender(policy), new KayentaContender(policy), new SprtFloorContender(policy));
+    }
+
+    public List<Row> run(List<Scenario> scenarios) {
+        List<Row> rows = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            List<PlanStep> plan = PlanStep.from(policy, scenario.headerShare());
+            TrafficSource traffic = new TrafficSource(scenario, TrafficSource.mix(seed, scenario.name().hashCode()));
+            for (Contender c : contenders) {
+                // runs are independent: spread them over the cores (results do not depend on the order)
+                RunResult[] results = new RunResult[runs];
+                java.util.stream.IntStream.range(0, runs).parallel().forEach(r -> results[r] = c.run(plan, traffic, r));
+                rows.add(aggregate(c.name(), scenario, Arrays.asList(results)));
+            }
+        }
+        return rows;
+    }
+
+    static Row aggregate(String judge, Scenario scenario, List<RunResult> results) {
+        int n = results.size();
+        List<RunResult> rolledBack = results.stream().filter(r -> r.end() == RunResult.End.ROLLBACK).toList();
+        List<RunResult> promoted = results.stream().filter(r -> r.end() == RunResult.End.PROMOTE).toList();
+        double rollbackRate = (double) rolledBack.size() / n;
+        boolean good = scenario.goodCanary();
+        double[] rollbackSeconds = rolledBack.stream().mapToDouble(RunResult::seconds).toArray();
+        double[] rollbackFailures = rolledBack.stream().mapToDouble(RunResult::canaryFailures).toArray();
+        double[] promoteSeconds = promoted.stream().mapToDouble(RunResult::seconds).toArray();
+        return new Row(judge, scenario.name(), n,
+                good ? rollbackRate : null,
+                good ? null : rollbackRate,
+                good ? null : quantile(rollbackSeconds, 0.5),
+                good ? null : quantile(rollbackSeconds, 0.9),
+                good ? null : quantile(rollbackFailures, 0.5),
+                good ? quantile(promoteSeconds, 0.5) : null,
+                (double) promoted.size() / n,
+                (double) results.stream().filter(RunResult::timedOut).count() / n);
+    }
+
+    /** Type-7 quantile (R's default); null for no values. */
+    static Double quantile(double[] values, double q) {
+        if (values.length == 0) return null;
+        double[] v = values.clone();
+        Arrays.sort(v);
+        double h = (v.length - 1) * q;
+        int lo = (int) Math.floor(h);
+        int hi = Math.min(v.length - 1, lo + 1);
+        return v[lo] + (h - lo) * (v[hi] - v[lo]);
+    }
+}

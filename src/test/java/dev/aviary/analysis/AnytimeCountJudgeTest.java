@@ -1,0 +1,118 @@
+package dev.aviary.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.sim.ArmBehaviour;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class AnytimeCountJudgeTest {
+
+    private static final StepContext STEP = new StepContext(0.3, 0, 3, 0.01, 500);
+
+    @Test
+    void failsAClearlyWorseCanaryAndExplainsIt() {
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10, AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM, 4, "5xx rate");
+        Observation obs = new Observation.Counts(new ArmCounts(10_000, 100), new ArmCounts(1_000, 48));
+        Verdict v = judge.judge("errors", obs, STEP, JudgeMemory.EMPTY);
+        assertEquals(Outcome.FAIL, v.outcome());
+        assertTrue(v.anytimeValid());
+        assertTrue(v.evidence().lower() > 1.1, "lower bound " + v.evidence().lower());
+        assertTrue(v.evidence().eValue() >= 100);
+        assertEquals(4.8, v.evidence().estimate(), 1e-9);
+        assertTrue(v.message().startsWith("canary 5xx rate 4.8% vs 1.0%"), v.message());
+        assertTrue(v.message().contains("with 99% confidence") && v.message().endsWith("rollback"), v.message());
+    }
+
+    @Test
+    void noPassBeforeMinRequestsPerArm() {
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        Observation few = new Observation.Counts(new ArmCounts(2_000, 20), new ArmCounts(400, 4));
+        assertEquals(Outcome.INCONCLUSIVE, judge.judge("errors", few, STEP, JudgeMemory.EMPTY).outcome());
+        Observation enough = new Observation.Counts(new ArmCounts(2_000, 20), new ArmCounts(600, 6));
+        assertEquals(Outcome.PASS, judge.judge("errors", enough, STEP, JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void strictRulePassesOnlyWhenTheUpperBoundIsWithinTolerance() {
+        AnytimeCountJudge strict = new AnytimeCountJudge(0.10, AnytimeCountJudge.PassRule.SHOWN_WITHIN_TOLERANCE, 4, "5xx rate");
+        Observation equalSmall = new Observation.Counts(new ArmCounts(2_000, 20), new ArmCounts(600, 6));
+        Verdict small = strict.judge("errors", equalSmall, STEP, JudgeMemory.EMPTY);
+        assertEquals(Outcome.INCONCLUSIVE, small.outcome());
+        assertTrue(small.evidence().upper() > 1.1);
+        // 300,000 bad events at equal rates pin the ratio near 1.
+        Observation equalHuge = new Observation.Counts(new ArmCounts(700_000, 210_000), new ArmCounts(300_000, 90_000));
+        Verdict huge = strict.judge("errors", equalHuge, STEP, JudgeMemory.EMPTY);
+        assertEquals(Outcome.PASS, huge.outcome(), huge.message());
+        assertTrue(huge.evidence().upper() < 1.1 && huge.evidence().lower() > 0.9);
+    }
+
+    @Test
+    void missingDataIsNoData() {
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        assertEquals(Outcome.NO_DATA, judge.judge("errors", new Observation.Missing("prometheus down"), STEP, JudgeMemory.EMPTY).outcome());
+        Observation noCanary = new Observation.Counts(new ArmCounts(2_000, 20), new ArmCounts(0, 0));
+        assertEquals(Outcome.NO_DATA, judge.judge("errors", noCanary, STEP, JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void evidenceOfEarlierStepsMultiplies() {
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        Observation.Counts stepCounts = new Observation.Counts(new ArmCounts(7_000, 70), new ArmCounts(3_000, 60));
+        double alone = judge.assess(stepCounts, STEP, JudgeMemory.EMPTY).logEValueAbove();
+        JudgeMemory memory = judge.endStep(stepCounts, STEP, JudgeMemory.EMPTY);
+        assertEquals(1, memory.get("steps", 0));
+        double twice = judge.assess(stepCounts, STEP, memory).logEValueAbove();
+        assertEquals(2 * alone, twice, 1e-9);
+        // The memory survives a restart as plain numbers.
+        JudgeMemory restored = new JudgeMemory(new java.util.HashMap<>(memory.values()));
+        assertEquals(twice, judge.assess(stepCounts, STEP, restored).logEValueAbove(), 1e-12);
+    }
+
+    @Test
+    void laterStepsOfCommonEventsUseTheTwoSampleRegime() {
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        Observation.Counts common = new Observation.Counts(new ArmCounts(7_000, 2_100), new ArmCounts(3_000, 900));
+        JudgeMemory memory = judge.endStep(common, STEP, JudgeMemory.EMPTY);
+        assertEquals(StepCounts.Regime.COMMON, AnytimeCountJudge.nextRegime(AnytimeCountJudge.completedSteps(memory)));
+        Observation.Counts rare = new Observation.Counts(new ArmCounts(7_000, 70), new ArmCounts(3_000, 30));
+        assertEquals(StepCounts.Regime.RARE, AnytimeCountJudge.nextRegime(AnytimeCountJudge.completedSteps(judge.endStep(rare, STEP, JudgeMemory.EMPTY))));
+    }
+
+    /**
+     * Coverage of the confidence sequence: in seeded rollouts with a true ratio of 2, checked every tick, the true
+     * ratio must stay inside [lower, upper] at every tick in at least 1 - alpha of the runs (both bounds use the
+     * same alpha, so the two-sided miss rate may reach 2 alpha; each side is checked against alpha).
+     */
+    @Test
+    void confidenceSequenceCoversTheTrueRatio() {
+        double alpha = 0.10, trueRatio = 2.0, share = 0.3;
+        ArmBehaviour baseline = new ArmBehaviour(0.02, 100, 0.5), canary = new ArmBehaviour(0.04, 100, 0.5);
+        StepContext step = new StepContext(share, 0, 1, alpha, 0);
+        AnytimeCountJudge judge = new AnytimeCountJudge(0, AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM, 4, "5xx rate");
+        int runs = 200, lowMisses = 0, highMisses = 0;
+        SplittableRandom rng = new SplittableRandom(20240501);
+        for (int run = 0; run < runs; run++) {
+            long bt = 0, bb = 0, ct = 0, cb = 0;
+            boolean low = false, high = false;
+            for (int tick = 0; tick < 20; tick++) {
+                long nb = ArmBehaviour.poisson(rng, 300 * (1 - share)), nc = ArmBehaviour.poisson(rng, 300 * share);
+                for (long i = 0; i < nb; i++) if (baseline.sampleError(rng)) bb++;
+                for (long i = 0; i < nc; i++) if (canary.sampleError(rng)) cb++;
+                bt += nb;
+                ct += nc;
+                Verdict v = judge.judge("errors", new Observation.Counts(new ArmCounts(bt, bb), new ArmCounts(ct, cb)), step, JudgeMemory.EMPTY);
+                if (v.outcome() == Outcome.NO_DATA) continue;
+                low |= v.evidence().lower() > trueRatio;
+                high |= v.evidence().upper() < trueRatio;
+            }
+            if (low) lowMisses++;
+            if (high) highMisses++;
+        }
+        // Monte-Carlo error of a rate of 0.10 over 200 runs is 0.021; allow two of those.
+        assertTrue(lowMisses <= runs * (alpha + 0.045), "lower bound above the truth in " + lowMisses + " runs");
+        assertTrue(highMisses <= runs * (alpha + 0.045), "upper bound below the truth in " + highMisses + " runs");
+        assertTrue(lowMisses + highMisses > 0 || runs < 100, "a sequence that never misses may be vacuous");
+    }
+}

@@ -1,0 +1,74 @@
+package dev.aviary.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.policy.CheckSpec;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GuardAndThresholdTest {
+
+    private static Observation counts(long baseline, long canary) {
+        return new Observation.Counts(new ArmCounts(baseline, 0), new ArmCounts(canary, 0));
+    }
+
+    @Test
+    void guardPassesTheConfiguredSplitAndPausesOnAMismatch() {
+        SampleRatioGuard guard = new SampleRatioGuard();
+        StepContext weight30 = new StepContext(0.30, 1, 3, 0.01, 500);
+        assertEquals(Outcome.PASS, guard.judge("srm", counts(7_030, 2_970), weight30, JudgeMemory.EMPTY).outcome());
+        // A missing DestinationRule subset: the mesh splits evenly instead of 70/30.
+        Verdict even = guard.judge("srm", counts(5_000, 5_000), weight30, JudgeMemory.EMPTY);
+        assertEquals(Outcome.FAIL, even.outcome());
+        assertTrue(even.message().contains("routing does not match the policy"), even.message());
+        // Wrong arm labels: the canary's requests are not seen at all.
+        assertEquals(Outcome.FAIL, guard.judge("srm", counts(10_000, 0), weight30, JudgeMemory.EMPTY).outcome());
+        // A mirror step of 20%: the canary sees 20 copies per 100 baseline requests, share 20/120.
+        StepContext mirror = new StepContext(20.0 / 120, 0, 3, 0.01, 500);
+        assertEquals(Outcome.PASS, guard.judge("srm", counts(10_000, 2_010), mirror, JudgeMemory.EMPTY).outcome());
+        assertEquals(Outcome.FAIL, guard.judge("srm", counts(10_000, 0), mirror, JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void guardSkipsHeaderRoutesAndWaitsForData() {
+        SampleRatioGuard guard = new SampleRatioGuard();
+        assertEquals(Outcome.PASS, guard.judge("srm", counts(10_000, 3), new StepContext(Double.NaN, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
+        assertEquals(Outcome.NO_DATA, guard.judge("srm", counts(0, 0), new StepContext(0.3, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
+        // Few requests cannot show a mismatch.
+        assertEquals(Outcome.PASS, guard.judge("srm", counts(12, 8), new StepContext(0.3, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void thresholdDecidesOnlyOnEnoughSamples() {
+        ThresholdJudge successRate = new ThresholdJudge(0.99, null, 100, "success rate");
+        StepContext step = new StepContext(0.1, 0, 3, 0.01, 500);
+        // One error in twenty requests does not fail the step.
+        assertEquals(Outcome.INCONCLUSIVE, successRate.judge("sr", new Observation.Value(0.95, 20), step, JudgeMemory.EMPTY).outcome());
+        Verdict fail = successRate.judge("sr", new Observation.Value(0.95, 200), step, JudgeMemory.EMPTY);
+        assertEquals(Outcome.FAIL, fail.outcome());
+        assertFalse(fail.anytimeValid());
+        assertEquals(Outcome.PASS, successRate.judge("sr", new Observation.Value(0.995, 200), step, JudgeMemory.EMPTY).outcome());
+        assertEquals(Outcome.NO_DATA, successRate.judge("sr", new Observation.Value(Double.NaN, 200), step, JudgeMemory.EMPTY).outcome());
+        assertEquals(Outcome.NO_DATA, successRate.judge("sr", new Observation.Missing("no series"), step, JudgeMemory.EMPTY).outcome());
+        ThresholdJudge p99 = new ThresholdJudge(null, 500.0, 0, "p99 latency");
+        assertEquals(Outcome.FAIL, p99.judge("p99", new Observation.Value(501, 10), step, JudgeMemory.EMPTY).outcome());
+        assertEquals(Outcome.PASS, p99.judge("p99", new Observation.Value(500, 10), step, JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void factoryMapsEveryCheckType() {
+        JudgeFactory factory = new JudgeFactory();
+        CheckSpec errors = new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null, null, null, 0, null);
+        CheckSpec slow = new CheckSpec("latency", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_SLOW_REQUESTS, null, null, 0.2, Duration.ofMillis(250), null, null, 0, null);
+        CheckSpec threshold = new CheckSpec("p99", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 100, "canary");
+        CheckSpec mw = new CheckSpec("mw", CheckSpec.Type.MANN_WHITNEY, null, "q", null, 0, null, null, null, 0, null);
+        assertEquals(0.1, ((AnytimeCountJudge) factory.create(errors)).tolerance(), 1e-12);
+        assertTrue(factory.create(slow) instanceof AnytimeCountJudge);
+        assertEquals("share of requests slower than 250 ms", JudgeFactory.describe(slow));
+        assertTrue(factory.create(threshold) instanceof ThresholdJudge);
+        assertTrue(factory.create(mw) instanceof MannWhitneyJudge);
+        assertTrue(factory.sampleRatioGuard() instanceof SampleRatioGuard);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.aviary.simulate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.cli.SimulateCommand;
+import dev.aviary.policy.Policy;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class SimulationTest {
+
+    private static final Policy POLICY = DefaultPolicy.imageClassifier();
+
+    private static Map<String, Row> byJudge(List<Row> rows) {
+        return rows.stream().collect(Collectors.toMap(Row::judge, Function.identity()));
+    }
+
+    @Test
+    void planFollowsThePolicyUpToPromotion() {
+        List<PlanStep> plan = PlanStep.from(POLICY, 0.1);
+        assertEquals(3, plan.size());
+        assertEquals(0.1, plan.get(0).canaryShare(), 1e-12);
+        assertTrue(Double.isNaN(plan.get(0).expectedShare()));
+        assertEquals(0.3, plan.get(1).expectedShare(), 1e-12);
+        assertEquals(600, plan.get(2).minSeconds());
+    }
+
+    @Test
+    void judgesInTheSameStepSeeTheSameTraffic() {
+        TrafficSource a = new TrafficSource(Scenario.named("aa-20rps"), 42), b = new TrafficSource(Scenario.named("aa-20rps"), 42);
+        PlanStep step = PlanStep.from(POLICY, 0.1).get(1);
+        ArmSecond[] x = a.second(3, 100, 1, step), y = b.second(3, 100, 1, step);
+        assertEquals(x[0].requests(), y[0].requests());
+        assertArrayEquals(x[1].buckets(), y[1].buckets());
+        long total = 0;
+        for (int t = 0; t < 1000; t++) total += a.second(0, t, 1, step)[1].requests();
+        assertEquals(6000, total, 4 * Math.sqrt(6000)); // 30% of 20 rps
+    }
+
+    @Test
+    void histogramQuantileInterpolatesLikePrometheus() {
+        long[] buckets = new long[Buckets.UPPER_MS.length];
+        buckets[6] = 50; // (50, 100]
+        buckets[7] = 40; // (100, 250]
+        buckets[8] = 10; // (250, 500]
+        // rank 99 of 100 lies 9/10 into (250, 500]: 250 + 250 x 0.9 = 475
+        assertEquals(475, Buckets.quantile(0.99, buckets), 1e-9);
+        assertEquals(100, Buckets.quantile(0.5, buckets), 1e-9);
+        assertEquals(8, Buckets.firstAbove(250));
+    }
+
+    @Test
+    void sameSeedSameNumbersAndABadCanaryIsCaughtFasterThanFlaggerButNotFasterThanTheFloor() {
+        List<Scenario> scenarios = List.of(Scenario.named("errors-1to5-20rps"));
+        List<Row> first = new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 60, 5).run(scenarios);
+        List<Row> again = new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 60, 5).run(scenarios);
+        assertEquals(first, again);
+        Map<String, Row> rows = byJudge(first);
+        Row aviary = rows.get("aviary");
+        assertNull(aviary.falseRollbackRate());
+        assertNull(aviary.medianSecondsToPromote());
+        assertTrue(aviary.power() >= 0.95, "power " + aviary.power());
+        assertTrue(aviary.medianSecondsToRollback() < rows.get("flagger-style").medianSecondsToRollback());
+        assertTrue(rows.get("sprt-floor").medianSecondsToRollback() <= aviary.medianSecondsToRollback());
+    }
+
+    @Test
+    void identicalCanaryIsRarelyRolledBackAndIsPromoted() {
+        Map<String, Row> rows = byJudge(new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 100, 9)
+                .run(List.of(Scenario.named("aa-20rps"))));
+        Row aviary = rows.get("aviary");
+        assertNull(aviary.power());
+        assertTrue(aviary.falseRollbackRate() <= 0.05, "false rollbacks " + aviary.falseRollbackRate());
+        assertEquals(1500, aviary.medianSecondsToPromote(), 60);
+        assertTrue(rows.get("kayenta-style").falseRollbackRate() > 0.2, "repeated fixed-horizon tests should inflate errors");
+    }
+
+    @Test
+    void commandPrintsJsonWithExactlyTheAgreedFields() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new SimulateCommand()).execute("--runs", "10", "--seed", "3", "--scenario", "aa-2rps,errors-1to5-20rps", "--json");
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, code);
+        JsonNode array = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(8, array.size());
+        List<String> fields = new ArrayList<>();
+        for (Iterator<String> it = array.get(0).fieldNames(); it.hasNext(); ) fields.add(it.next());
+        assertEquals(List.of("judge", "scenario", "runs", "falseRollbackRate", "power", "medianSecondsToRollback", "p90SecondsToRollback",
+                "medianFailedRequestsBeforeRollback", "medianSecondsToPromote"), fields);
+        assertTrue(array.get(0).get("power").isNull());
+        assertEquals("aa-2rps", array.get(0).get("scenario").asText());
+        assertEquals(10, array.get(0).get("runs").asInt());
+    }
+
+    @Test
+    void builtInPolicyMatchesTheShippedFile() throws Exception {
+        Policy file = new dev.aviary.policy.PolicyLoader().load(java.nio.file.Path.of("policies/image-classifier.yaml"));
+        assertEquals(file.steps(), POLICY.steps());
+        assertEquals(file.checks(), POLICY.checks());
+        assertEquals(List.of(file.interval(), file.maxStepDuration(), file.onTimeout(), file.alpha(), file.minRequests()),
+                List.of(POLICY.interval(), POLICY.maxStepDuration(), POLICY.onTimeout(), POLICY.alpha(), POLICY.minRequests()));
+    }
+
+    @Test
+    void commandRejectsAnUnknownScenario() {
+        assertEquals(2, new CommandLine(new SimulateCommand()).execute("--runs", "1", "--scenario", "nope"));
+    }
+}
