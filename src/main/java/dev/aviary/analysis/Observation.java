@@ -18,6 +18,16 @@ public sealed interface Observation {
      */
     record Histogram(double[] upperBounds, long[] baseline, long[] canary) implements Observation {}
 
+    /**
+     * How many of one arm's requests exceeded a bound (for a quantile SLO such as "p99 under 400 ms": the share
+     * of requests slower than 400 ms must stay at or below 1%), with the quantile as estimated from the histogram.
+     *
+     * @param total    requests of the arm in the step
+     * @param above    of those, requests above the bound
+     * @param estimate the quantile's estimate (histogram_quantile), NaN when unknown
+     */
+    record Exceedances(long total, long above, double estimate) implements Observation {}
+
     /** Nothing usable: the reason says what was missing. */
     record Missing(String reason) implements Observation {}
 }
