@@ -37,6 +37,11 @@ public record RolloutEvent(
         channels = List.copyOf(channels);
     }
 
+    /** The policy's channels of one kind. */
+    public List<NotifySpec> channels(NotifySpec.Kind kind) {
+        return channels.stream().filter(c -> c.kind() == kind).toList();
+    }
+
     /** Whether people should hear of it outside the CanaryRollout (not every HOLD). */
     public boolean noteworthy() {
         return decision != dev.aviary.rollout.Decision.HOLD;

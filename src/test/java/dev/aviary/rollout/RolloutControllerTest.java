@@ -84,11 +84,7 @@ class RolloutControllerTest {
 
     @Test
     void aFailingCheckRollsBackAtOnce() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        clock.advance(Duration.ofMinutes(1));
-        metrics.healthy();
-        c.tick(policy);
+        RolloutController c = atWeight30();
         assertEquals(30, canaryWeight());
         metrics.errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
         RolloutController.TickResult r = c.tick(policy);
@@ -115,11 +111,7 @@ class RolloutControllerTest {
 
     @Test
     void aSampleRatioMismatchPausesInsteadOfJudging() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        metrics.healthy();
-        clock.advance(Duration.ofMinutes(1));
-        c.tick(policy);
+        RolloutController c = atWeight30();
         assertEquals(30, canaryWeight());
         // at 70/30 the canary serves only 5% of requests: the routing is not what the policy says
         metrics.requests = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
@@ -143,10 +135,7 @@ class RolloutControllerTest {
 
     @Test
     void aCrashBetweenIntentAndPatchIsFinishedByTheNextProcess() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        metrics.healthy();
-        clock.advance(Duration.ofMinutes(1));
+        startedWithStepDue();
         // the process dies after recording the intent, before the patch
         RolloutController dying = controller(new Dying(new IstioRouter(client), false));
         assertThrows(Killed.class, () -> dying.tick(policy));
@@ -163,10 +152,7 @@ class RolloutControllerTest {
 
     @Test
     void aCrashBetweenPatchAndRecordIsConfirmedWithoutASecondWrite() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        metrics.healthy();
-        clock.advance(Duration.ofMinutes(1));
+        startedWithStepDue();
         RolloutController dying = controller(new Dying(new IstioRouter(client), true));
         assertThrows(Killed.class, () -> dying.tick(policy));
         assertEquals(30, canaryWeight(), "the patch landed");
@@ -182,11 +168,7 @@ class RolloutControllerTest {
 
     @Test
     void aPersonsWeightsPauseTheRolloutAndAreNotFought() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        metrics.healthy();
-        clock.advance(Duration.ofMinutes(1));
-        c.tick(policy);
+        RolloutController c = atWeight30();
         setCanaryWeightByHand(60);
         RolloutController.TickResult r = c.tick(policy);
         assertEquals(Decision.PAUSE, r.decision());
@@ -213,11 +195,7 @@ class RolloutControllerTest {
 
     @Test
     void aNewCanaryStartsANewRollout() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        metrics.healthy();
-        clock.advance(Duration.ofMinutes(1));
-        c.tick(policy);
+        RolloutController c = atWeight30();
         assertEquals(30, canaryWeight());
         client.apps().deployments().inNamespace("default").withName("image-classifier-resnet101")
                 .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
@@ -228,6 +206,22 @@ class RolloutControllerTest {
     }
 
     // --- fixtures ------------------------------------------------------------------------------------------
+
+    /** Started, with healthy metrics and the first step's minDuration over: the next tick moves to 30%. */
+    private RolloutController startedWithStepDue() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        return c;
+    }
+
+    /** A rollout in its second step, at 30%. */
+    private RolloutController atWeight30() {
+        RolloutController c = startedWithStepDue();
+        c.tick(policy);
+        return c;
+    }
 
     private RolloutController controller(TrafficRouter router) {
         return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges::create, judges.sampleRatioGuard(),

@@ -101,15 +101,34 @@ public class PrometheusSource implements MetricSource {
         return new Observation.Value(100.0 * (a.total() - a.bad()) / a.total(), a.total());
     }
 
+    /**
+     * A quantile SLO ("p99 at most max ms") as exceedances: of the arm's requests, how many were slower than
+     * {@code max}, which must be a bucket bound of the histogram; and the quantile's estimate for people.
+     */
     private Observation latencyQuantile(Policy policy, CheckSpec check, ArmLabels arms, Duration window, double q)
             throws PrometheusException {
         String arm = "baseline".equals(check.arm()) ? arms.baseline() : arms.canary();
         String sel = selectorFor(policy, arms, arm);
         String w = PromQL.window(window);
-        List<PrometheusClient.Sample> value = prometheus.query("histogram_quantile(" + q + ", sum by (le) (increase("
+        TreeMap<Double, Double> cumulative = new TreeMap<>();
+        for (PrometheusClient.Sample s : prometheus.query("sum by (le) (increase(" + DURATION_BUCKET + "{" + sel + "}[" + w + "]))")) {
+            String le = s.labels().get("le");
+            if (le != null) cumulative.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value());
+        }
+        Double total = cumulative.get(Double.POSITIVE_INFINITY);
+        if (total == null || total.isNaN() || total < 0.5) return new Observation.Missing("no latency histogram for the " + armName(check) + " yet");
+        double bound = check.max() == null ? Double.NaN : check.max();
+        Double within = cumulative.get(bound);
+        if (within == null) {
+            return new Observation.Missing("the " + check.name() + " check's max " + bound + " ms is not a bucket bound of "
+                    + DURATION_BUCKET + " (nearest: " + cumulative.floorKey(bound) + " and " + cumulative.ceilingKey(bound)
+                    + " ms); set max to one of them");
+        }
+        List<PrometheusClient.Sample> estimate = prometheus.query("histogram_quantile(" + q + ", sum by (le) (increase("
                 + DURATION_BUCKET + "{" + sel + "}[" + w + "])))");
-        List<PrometheusClient.Sample> count = prometheus.query("sum(increase(" + DURATION_BUCKET + "{" + sel + ",le=\"+Inf\"}[" + w + "]))");
-        return value(value, count, armName(check));
+        long n = Math.round(total);
+        long above = Math.max(0, Math.min(n, Math.round(total - within)));
+        return new Observation.Exceedances(n, above, estimate.isEmpty() ? Double.NaN : estimate.get(0).value());
     }
 
     private Observation custom(CheckSpec check, ArmLabels arms, Duration window) throws PrometheusException {
@@ -134,12 +153,6 @@ public class PrometheusSource implements MetricSource {
         return s.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(s.get(0).value());
     }
 
-    private static Observation value(List<PrometheusClient.Sample> value, List<PrometheusClient.Sample> count, String arm) {
-        if (value.isEmpty() || count.isEmpty()) return new Observation.Missing("no latency histogram for the " + arm + " yet");
-        double v = value.get(0).value();
-        if (Double.isNaN(v) || Double.isInfinite(v)) return new Observation.Missing("latency of the " + arm + " is " + v + " (no requests in the window?)");
-        return new Observation.Value(v, Math.round(count.get(0).value()));
-    }
 
     private static ArmCounts pick(CheckSpec check, ArmLabels arms, Observation.Counts c) {
         return "baseline".equals(check.arm()) ? c.baseline() : c.canary();

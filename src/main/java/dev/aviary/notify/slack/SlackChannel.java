@@ -38,14 +38,13 @@ public final class SlackChannel implements Outbox.Channel {
 
     @Override
     public boolean wants(RolloutEvent e) {
-        return e.noteworthy() && e.channels().stream().anyMatch(c -> c.kind() == NotifySpec.Kind.SLACK);
+        return e.noteworthy() && !e.channels(NotifySpec.Kind.SLACK).isEmpty();
     }
 
     @Override
     public void deliver(RolloutEvent e) throws Exception {
         String body = json.writeValueAsString(message(e));
-        for (NotifySpec c : e.channels()) {
-            if (c.kind() != NotifySpec.Kind.SLACK) continue;
+        for (NotifySpec c : e.channels(NotifySpec.Kind.SLACK)) {
             String url = secrets.read(e.namespace(), c.secretRef(), URL_KEY);
             http.post(url, "application/json", body, Map.of(), "Slack webhook from Secret " + e.namespace() + "/" + c.secretRef());
         }

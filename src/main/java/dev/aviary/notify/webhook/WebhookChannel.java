@@ -40,14 +40,13 @@ public final class WebhookChannel implements Outbox.Channel {
 
     @Override
     public boolean wants(RolloutEvent e) {
-        return e.noteworthy() && e.channels().stream().anyMatch(c -> c.kind() == NotifySpec.Kind.WEBHOOK);
+        return e.noteworthy() && !e.channels(NotifySpec.Kind.WEBHOOK).isEmpty();
     }
 
     @Override
     public void deliver(RolloutEvent e) throws Exception {
         String body = json.writeValueAsString(cloudEvent(e));
-        for (NotifySpec c : e.channels()) {
-            if (c.kind() != NotifySpec.Kind.WEBHOOK) continue;
+        for (NotifySpec c : e.channels(NotifySpec.Kind.WEBHOOK)) {
             Map<String, String> headers = c.secretRef() == null ? Map.of()
                     : Map.of(SIGNATURE_HEADER, "sha256=" + sign(secrets.read(e.namespace(), c.secretRef(), HMAC_KEY), body));
             http.post(c.url(), "application/cloudevents+json", body, headers, "webhook of " + e.policy());
