@@ -56,7 +56,8 @@ public class DemoCommand implements Callable<Integer> {
             phases.clear();
             for (Policy p : policies.active()) {
                 CanaryRollout cr = rollouts.get(p.namespace(), p.name());
-                phases.put(p.key(), cr == null ? Phase.Pending : cr.getStatus().phase());
+                // a phase counts once its move has landed on the target
+                phases.put(p.key(), cr == null || cr.getStatus().intended() != null ? Phase.Pending : cr.getStatus().phase());
             }
             if (!phases.isEmpty() && phases.values().stream().allMatch(Phase::terminal)) break;
         }

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Everything a restarted daemon needs to continue a rollout.
  *
- * @param phase                 where the rollout stands
+ * @param phase                 where the rollout stands, as decided; while {@code intended} is set the move
+ *                              to it is still in flight
  * @param step                  0-based index of the current step
  * @param stepStartedAt         when the current step's weights were applied (ISO-8601); metric windows start here
  * @param canaryIdentity        what identifies the canary being rolled out (pod-template hash, revision)
