@@ -194,6 +194,30 @@ class RolloutControllerTest {
     }
 
     @Test
+    void aMirrorStepShadowsTrafficAndChecksTheMirroredShare() {
+        policy = withSteps(new Step(null, null, 20, Duration.ofMinutes(1)), new Step(100, null, null, Duration.ZERO));
+        RolloutController c = controller(new IstioRouter(client));
+        assertEquals(Decision.START, c.tick(policy).decision());
+        Map<String, Object> primary = http(vs()).stream().filter(r -> "primary".equals(r.get("name"))).findFirst().orElseThrow();
+        assertEquals("resnet101", ((Map<?, ?>) primary.get("mirror")).get("subset"));
+        assertEquals(20, ((Number) ((Map<?, ?>) primary.get("mirrorPercentage")).get("value")).intValue());
+        assertEquals(0, canaryWeight(), "mirrored responses are discarded: the canary serves no one");
+        // copies of 20% of the traffic reach the canary: it sees 20/120 of all requests, not 20%
+        metrics.errors = new Observation.Counts(new ArmCounts(10_000, 100), new ArmCounts(2_000, 20));
+        metrics.requests = new Observation.Counts(new ArmCounts(10_000, 0), new ArmCounts(500, 0));
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.PAUSE, r.decision(), "a mirror that reaches 5% instead of 20% is a routing problem: " + r.message());
+        request("resume");
+        c.tick(policy);
+        metrics.requests = null;
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(Decision.PROMOTE, c.tick(policy).decision());
+        Map<String, Object> after = http(vs()).stream().filter(x -> "primary".equals(x.get("name"))).findFirst().orElseThrow();
+        assertNull(after.get("mirror"), "the mirror goes when the rollout ends");
+        assertEquals(100, canaryWeight());
+    }
+
+    @Test
     void aNewCanaryStartsANewRollout() {
         RolloutController c = atWeight30();
         assertEquals(30, canaryWeight());
@@ -240,6 +264,12 @@ class RolloutControllerTest {
                 List.of(new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null,
                         null, null, 0, null)),
                 0.01, 500, List.of(), null, "hash-1");
+    }
+
+    private Policy withSteps(Step... steps) {
+        return new Policy(policy.name(), policy.namespace(), policy.target(), policy.interval(), List.of(steps), policy.maxStepDuration(),
+                policy.onTimeout(), policy.noData(), policy.checks(), policy.alpha(), policy.minRequests(), policy.notifications(),
+                policy.source(), policy.hash());
     }
 
     private CanaryRollout rollout() {
