@@ -50,6 +50,7 @@ public class Engine {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
     private volatile Instant nextReload = Instant.EPOCH;
+    private volatile Instant lastHeartbeat;
     private volatile Map<Path, List<Problem>> lastProblems = Map.of();
     private CompletableFuture<?> election;
 
@@ -102,6 +103,15 @@ public class Engine {
         if (election != null) election.cancel(true);
     }
 
+    /** When the scheduler last woke the engine; null before it started. */
+    public Instant lastHeartbeat() {
+        return lastHeartbeat;
+    }
+
+    public boolean started() {
+        return started.get();
+    }
+
     public boolean leading() {
         return started.get() && leading.get();
     }
@@ -110,6 +120,7 @@ public class Engine {
     void heartbeat() {
         if (!started.get()) return;
         Instant now = clock.instant();
+        lastHeartbeat = now;
         if (!now.isBefore(nextReload)) reload();
         if (!leading.get()) return;
         for (Policy p : policies.active()) {

@@ -243,6 +243,7 @@ class RolloutEndToEndTest {
                 .extract().asString();
         assertNotEquals(-1, body.indexOf("\"phase\""));
         assertTrue(!body.toLowerCase().contains("token") && !body.toLowerCase().contains("secret"), body);
+        given().get("/q/health/live").then().statusCode(200).body("checks.find { it.name == 'rollout-engine' }.data.leading", equalTo(true));
     }
 
     // --- helpers -------------------------------------------------------------------------------------------
