@@ -67,7 +67,7 @@ class GuardAndThresholdTest {
         assertEquals(0.1, ((AnytimeCountJudge) factory.create(errors)).tolerance(), 1e-12);
         assertTrue(factory.create(slow) instanceof AnytimeCountJudge);
         assertEquals("share of requests slower than 250 ms", JudgeFactory.describe(slow));
-        assertTrue(factory.create(threshold) instanceof ThresholdJudge);
+        assertTrue(factory.create(threshold) instanceof QuantileSloJudge);
         assertTrue(factory.create(mw) instanceof MannWhitneyJudge);
         assertTrue(factory.sampleRatioGuard() instanceof SampleRatioGuard);
     }
