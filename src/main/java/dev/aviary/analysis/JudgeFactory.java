@@ -13,9 +13,9 @@ public final class JudgeFactory {
     private final AnytimeCountJudge.PassRule passRule;
     private final double concentration;
 
-    /** Comparisons pass on {@link AnytimeCountJudge.PassRule#NO_EVIDENCE_OF_HARM} (see that class for why). */
+    /** Comparisons pass on {@link AnytimeCountJudge#DEFAULT_PASS_RULE} (see that class for why). */
     public JudgeFactory() {
-        this(AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM);
+        this(AnytimeCountJudge.DEFAULT_PASS_RULE);
     }
 
     public JudgeFactory(AnytimeCountJudge.PassRule passRule) {

@@ -143,6 +143,12 @@ class SimulationTest {
     }
 
     @Test
+    void commandSimulatesTheDaemonsPassRuleByDefault() {
+        String cli = new CommandLine(new SimulateCommand()).getCommandSpec().findOption("--pass-rule").defaultValue();
+        assertEquals(dev.aviary.analysis.AnytimeCountJudge.DEFAULT_PASS_RULE.name(), cli);
+    }
+
+    @Test
     void commandRejectsAnUnknownScenario() {
         assertEquals(2, new CommandLine(new SimulateCommand()).execute("--runs", "1", "--scenario", "nope"));
     }
