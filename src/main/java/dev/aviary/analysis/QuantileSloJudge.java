@@ -130,6 +130,8 @@ public final class QuantileSloJudge implements Judge {
         double lower = lowerBound(steps, step.alpha());
         double upper = upperBound(steps, step.alpha());
         double e = Explain.exp(a.logEValue());
+        // estimate = the quantile in ms, as a threshold check reported it; the share's bounds (another unit) are
+        // in the message, the counts behind them in canaryTotal / canaryBad
         Evidence evidence = new Evidence(null, null, ex.total(), ex.above(), ex.estimate(), null, null, e, null);
         return new Verdict(check, a.outcome(), message(a.outcome(), ex, step, e, lower, upper), evidence, true);
     }
