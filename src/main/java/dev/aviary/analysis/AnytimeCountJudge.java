@@ -25,9 +25,13 @@ import java.util.List;
  * {@link PassRule#SHOWN_WITHIN_TOLERANCE} passes only when the upper bound is below 1 + tolerance (the canary is
  * shown to be no worse than the tolerance, also at level alpha). That needs many bad events: proving a 1% error
  * rate is within 10% of the baseline's takes on the order of 10^5 canary requests, so with typical traffic a good
- * canary would never be promoted. {@link PassRule#NO_EVIDENCE_OF_HARM} (the default) passes once the minimum
- * evidence is in and FAIL has not been reached; its error control is on rollbacks, and its power against bad
- * canaries is measured by {@code aviary simulate}.
+ * canary would never be promoted. {@link PassRule#NO_EVIDENCE_OF_HARM} passes once the minimum evidence is in
+ * and FAIL has not been reached; its error control is on rollbacks, and its power against bad canaries is
+ * measured by {@code aviary simulate}. It lets a canary whose evidence of harm is large but short of 1/alpha
+ * (e-value 36 against 300) advance to more traffic. {@link PassRule#HARM_EVIDENCE_BELOW_HALFWAY} (the default,
+ * {@link #DEFAULT_PASS_RULE}) also holds the step while the e-value is at or above sqrt(1/alpha): in the
+ * simulation it promotes good canaries as fast and catches more doubled error rates (docs/decision-quality.md).
+ * Holding never spends alpha: a held step either passes later, fails on evidence, or meets maxStepDuration.
  */
 public final class AnytimeCountJudge implements Judge {
 
@@ -36,9 +40,23 @@ public final class AnytimeCountJudge implements Judge {
         /** The confidence sequence's upper bound is below 1 + tolerance. */
         SHOWN_WITHIN_TOLERANCE,
         /** The e-process has not rejected "ratio &le; 1 + tolerance" (no FAIL). */
-        NO_EVIDENCE_OF_HARM
+        NO_EVIDENCE_OF_HARM,
+        /**
+         * No FAIL, and the rollout's e-value against "ratio &le; 1 + tolerance" is below 1: the data so far do not
+         * favour harm (a canary whose evidence of harm is growing but has not reached 1/alpha holds its step).
+         */
+        DATA_DO_NOT_FAVOUR_HARM,
+        /**
+         * No FAIL, and the rollout's e-value against "ratio &le; 1 + tolerance" is below sqrt(1/alpha): the
+         * evidence of harm is less than halfway (on the log scale) to a rollback.
+         */
+        HARM_EVIDENCE_BELOW_HALFWAY,
+        /** No FAIL, and the step's point estimate of the ratio is at most 1 + tolerance. */
+        ESTIMATE_WITHIN_TOLERANCE
     }
 
+    /** The pass rule of {@link #AnytimeCountJudge(double)} and of the daemon; measured in docs/decision-quality.md. */
+    public static final PassRule DEFAULT_PASS_RULE = PassRule.HARM_EVIDENCE_BELOW_HALFWAY;
     /** Total pseudo-count of the rare-event Beta prior, centred on the arm's share; tuned in the A/A and 1:5 runs. */
     public static final double DEFAULT_CONCENTRATION = 4;
     /** Baseline bad-event rate of earlier steps from which a step uses the common-event regime. */
@@ -54,7 +72,7 @@ public final class AnytimeCountJudge implements Judge {
 
     /** @param tolerance how much worse the canary's rate may be, as a fraction (0.10 = 10%) */
     public AnytimeCountJudge(double tolerance) {
-        this(tolerance, PassRule.NO_EVIDENCE_OF_HARM, DEFAULT_CONCENTRATION, "bad-event rate");
+        this(tolerance, DEFAULT_PASS_RULE, DEFAULT_CONCENTRATION, "bad-event rate");
     }
 
     /**
@@ -99,9 +117,20 @@ public final class AnytimeCountJudge implements Judge {
         Outcome outcome;
         if (above >= threshold) outcome = Outcome.FAIL;
         else if (!enoughRequests(counts, step)) outcome = Outcome.INCONCLUSIVE;
-        else if (passRule == PassRule.NO_EVIDENCE_OF_HARM || below >= threshold) outcome = Outcome.PASS;
-        else outcome = Outcome.INCONCLUSIVE;
+        else outcome = passes(counts.baseline(), counts.canary(), above, below, threshold) ? Outcome.PASS : Outcome.INCONCLUSIVE;
         return new Assessment(outcome, above, below, null);
+    }
+
+    /** The pass rule's condition, once FAIL is ruled out and the minimum requests are in. */
+    private boolean passes(ArmCounts b, ArmCounts c, double logEAbove, double logEBelow, double threshold) {
+        return switch (passRule) {
+            case NO_EVIDENCE_OF_HARM -> true;
+            case SHOWN_WITHIN_TOLERANCE -> logEBelow >= threshold;
+            case DATA_DO_NOT_FAVOUR_HARM -> logEAbove < 0;
+            case HARM_EVIDENCE_BELOW_HALFWAY -> logEAbove < threshold / 2;
+            // c.bad/c.total <= (1 + tolerance) b.bad/b.total, multiplied out so a baseline without bad events works
+            case ESTIMATE_WITHIN_TOLERANCE -> (double) c.bad() * b.total() <= (1 + tolerance) * b.bad() * c.total();
+        };
     }
 
     @Override
@@ -131,12 +160,30 @@ public final class AnytimeCountJudge implements Judge {
             case PASS -> passRule == PassRule.SHOWN_WITHIN_TOLERANCE || upper < 1 + tolerance
                     ? head + ", ratio <= " + Explain.number(upper) + " with " + conf + " confidence, within the allowed " + limit + ": pass"
                     : head + ", ratio in [" + Explain.number(lower) + ", " + Explain.number(upper) + "] with " + conf
-                            + " confidence; no evidence it exceeds " + limit + " (" + e + ") after " + step.minRequests()
-                            + "+ requests per arm: pass";
+                            + " confidence; " + passReason(e) + " after " + step.minRequests() + "+ requests per arm: pass";
             default -> head + ", ratio in [" + Explain.number(lower) + ", " + Explain.number(upper) + "] with " + conf + " confidence"
-                    + (enoughRequests(counts, step) ? ", not yet shown within " + limit
+                    + (enoughRequests(counts, step) ? ", " + holdReason(e, limit)
                             : "; waiting for " + step.minRequests() + " requests per arm (" + Math.min(b.total(), c.total()) + " so far)")
                     + ": hold";
+        };
+    }
+
+    private String passReason(String e) {
+        String limit = Explain.number(1 + tolerance);
+        return switch (passRule) {
+            case DATA_DO_NOT_FAVOUR_HARM -> "the data do not favour a ratio above " + limit + " (" + e + ", below 1)";
+            case ESTIMATE_WITHIN_TOLERANCE -> "the estimate is within " + limit + " and there is no evidence it exceeds it (" + e + ")";
+            case HARM_EVIDENCE_BELOW_HALFWAY -> "the evidence of a ratio above " + limit + " is less than halfway to a rollback (" + e + ")";
+            default -> "no evidence it exceeds " + limit + " (" + e + ")";
+        };
+    }
+
+    private String holdReason(String e, String limit) {
+        return switch (passRule) {
+            case DATA_DO_NOT_FAVOUR_HARM -> "the data lean towards a ratio above " + limit + " (" + e + ", at least 1)";
+            case ESTIMATE_WITHIN_TOLERANCE -> "the estimate is above the allowed " + limit;
+            case HARM_EVIDENCE_BELOW_HALFWAY -> "the evidence of a ratio above " + limit + " is over halfway to a rollback (" + e + ")";
+            default -> "not yet shown within " + limit;
         };
     }
 

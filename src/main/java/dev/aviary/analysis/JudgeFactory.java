@@ -7,13 +7,15 @@ public final class JudgeFactory {
 
     /** Kayenta's usual confidence for its Mann-Whitney classification. */
     public static final double MANN_WHITNEY_CONFIDENCE = 0.98;
+    /** The quantile of the {@code istio-latency-p99} preset. */
+    public static final double P99 = 0.99;
 
     private final AnytimeCountJudge.PassRule passRule;
     private final double concentration;
 
-    /** Comparisons pass on {@link AnytimeCountJudge.PassRule#NO_EVIDENCE_OF_HARM} (see that class for why). */
+    /** Comparisons pass on {@link AnytimeCountJudge#DEFAULT_PASS_RULE} (see that class for why). */
     public JudgeFactory() {
-        this(AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM);
+        this(AnytimeCountJudge.DEFAULT_PASS_RULE);
     }
 
     public JudgeFactory(AnytimeCountJudge.PassRule passRule) {
@@ -29,9 +31,21 @@ public final class JudgeFactory {
     public Judge create(CheckSpec spec) {
         return switch (spec.type()) {
             case COMPARISON -> new AnytimeCountJudge(spec.tolerance(), passRule, concentration, describe(spec));
-            case THRESHOLD -> new ThresholdJudge(spec.min(), spec.max(), spec.minSamples(), describe(spec));
+            case THRESHOLD -> isQuantileSlo(spec)
+                    ? new QuantileSloJudge(P99, spec.max(), spec.minSamples())
+                    : new ThresholdJudge(spec.min(), spec.max(), spec.minSamples(), describe(spec));
             case MANN_WHITNEY -> new MannWhitneyJudge(MANN_WHITNEY_CONFIDENCE, describe(spec));
         };
+    }
+
+    /**
+     * "p99 at or under max" on the Istio histogram: judged as an anytime-valid test on the share of requests
+     * slower than max (see {@link QuantileSloJudge}) rather than as a threshold on the interpolated p99, which
+     * fails identical canaries by chance when re-checked every interval. A p99 with a lower bound (an unusual
+     * "not faster than") stays a plain threshold.
+     */
+    static boolean isQuantileSlo(CheckSpec spec) {
+        return spec.preset() == CheckSpec.Preset.ISTIO_LATENCY_P99 && spec.max() != null && spec.min() == null;
     }
 
     /** The guard the controller runs on every step's request counts, next to the policy's checks. */

@@ -65,7 +65,7 @@ public class SimulateCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--header-share", description = "Share of requests a header-route step sends to the canary (default 0.10).")
     Double headerShare;
 
-    @CommandLine.Option(names = "--pass-rule", defaultValue = "NO_EVIDENCE_OF_HARM",
+    @CommandLine.Option(names = "--pass-rule", defaultValue = "HARM_EVIDENCE_BELOW_HALFWAY", // AnytimeCountJudge.DEFAULT_PASS_RULE
             description = "When a comparison passes: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     AnytimeCountJudge.PassRule passRule;
 

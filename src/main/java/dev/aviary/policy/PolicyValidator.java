@@ -492,7 +492,7 @@ final class PolicyValidator {
             notFor(c, "threshold", "tolerance", "totalQuery");
             if (!c.has("min") && !c.has("max")) {
                 problem(c.anchor, c.path, "a threshold check needs min or max (or both): the acceptable range of "
-                        + "the value" + (preset == Preset.ISTIO_LATENCY_P99 ? ", e.g. max: 400 (milliseconds)" : ""));
+                        + "the value" + (preset == Preset.ISTIO_LATENCY_P99 ? ", e.g. max: 500 (milliseconds)" : ""));
             }
             if (min != null && max != null && min > max) {
                 problem(c.pos("min"), c.path("min"), "min " + c.raw("min") + " is above max " + c.raw("max")

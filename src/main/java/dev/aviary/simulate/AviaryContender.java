@@ -8,6 +8,7 @@ import dev.aviary.analysis.JudgeMemory;
 import dev.aviary.analysis.MannWhitneyJudge;
 import dev.aviary.analysis.Observation;
 import dev.aviary.analysis.Outcome;
+import dev.aviary.analysis.QuantileSloJudge;
 import dev.aviary.analysis.StepContext;
 import dev.aviary.analysis.ThresholdJudge;
 import dev.aviary.policy.CheckSpec;
@@ -68,7 +69,7 @@ public final class AviaryContender implements Contender {
                 boolean allPass = true;
                 List<Observation> observed = new ArrayList<>();
                 for (int c = 0; c < judges.size(); c++) {
-                    Observation o = observe(checks.get(c), totals);
+                    Observation o = observe(checks.get(c), judges.get(c), totals);
                     observed.add(o);
                     Outcome outcome = outcome(judges.get(c), o, ctx, memory.get(c));
                     if (outcome == Outcome.FAIL) return new RunResult(RunResult.End.ROLLBACK, t, failures, false);
@@ -90,12 +91,14 @@ public final class AviaryContender implements Contender {
     /** The decision only: the simulation needs no confidence bounds or words. */
     private static Outcome outcome(Judge judge, Observation o, StepContext ctx, JudgeMemory memory) {
         if (judge instanceof AnytimeCountJudge a) return a.assess(o, ctx, memory).outcome();
+        if (judge instanceof QuantileSloJudge q) return q.assess(o, ctx, memory).outcome();
         if (judge instanceof ThresholdJudge th) return th.assess(o);
         if (judge instanceof MannWhitneyJudge mw) return mw.assess(o, ctx);
         return judge.judge("check", o, ctx, memory).outcome();
     }
 
-    private static Observation observe(CheckSpec check, StepTotals s) {
+    /** What the check's judge reads: counts above the bound for a quantile SLO, a single value for a threshold. */
+    private static Observation observe(CheckSpec check, Judge judge, StepTotals s) {
         if (check.type() == CheckSpec.Type.MANN_WHITNEY) return new Observation.Histogram(Buckets.UPPER_MS, s.baselineBuckets, s.canaryBuckets);
         boolean canaryArm = check.arm() == null || check.arm().equals("canary");
         long[] armBuckets = canaryArm ? s.canaryBuckets : s.baselineBuckets;
@@ -107,7 +110,11 @@ public final class AviaryContender implements Contender {
                 yield new Observation.Counts(new ArmCounts(s.baseline, Buckets.countFrom(s.baselineBuckets, from)),
                         new ArmCounts(s.canary, Buckets.countFrom(s.canaryBuckets, from)));
             }
-            case ISTIO_LATENCY_P99 -> new Observation.Value(Buckets.quantile(0.99, armBuckets), armTotal);
+            // Prometheus can count requests above a bucket bound only: when max is not one, count from the smallest
+            // bound >= max (a looser SLO), as a histogram-based source must
+            case ISTIO_LATENCY_P99 -> judge instanceof QuantileSloJudge q
+                    ? new Observation.Exceedances(armTotal, Buckets.countFrom(armBuckets, Buckets.firstAbove(q.maxMs())), Buckets.quantile(q.quantile(), armBuckets))
+                    : new Observation.Value(Buckets.quantile(0.99, armBuckets), armTotal);
             // a success rate in percent when the bound is written in percent
             case ISTIO_SUCCESS_RATE -> new Observation.Value(armTotal == 0 ? Double.NaN
                     : (1 - (double) armErrors / armTotal) * ((check.min() != null && check.min() > 1) || (check.max() != null && check.max() > 1) ? 100 : 1), armTotal);

@@ -24,7 +24,7 @@ public final class DefaultPolicy {
         List<CheckSpec> checks = List.of(
                 new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.10, null, null, null, 0, null),
                 new CheckSpec("latency", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_SLOW_REQUESTS, null, null, 0.20, Duration.ofMillis(250), null, null, 0, null),
-                new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 400.0, minRequests, "canary"));
+                new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, minRequests, "canary"));
         return new Policy("image-classifier", "default", target, Duration.ofSeconds(30), steps, Duration.ofHours(1),
                 Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), checks, 0.01,
                 minRequests, List.of(), null, null);

@@ -48,6 +48,29 @@ class AnytimeCountJudgeTest {
         assertTrue(huge.evidence().upper() < 1.1 && huge.evidence().lower() > 0.9);
     }
 
+    /**
+     * The sandbox's "5xx 4.1% vs 1.0% (16/393 vs 10/984), e-value 36 vs 300" passed under the default rule; the
+     * stricter rules hold it, and all of them pass a canary that looks like its baseline.
+     */
+    @Test
+    void stricterPassRulesHoldACanaryThatLooksWorse() {
+        StepContext step = new StepContext(0.3, 1, 4, 0.01 / 3, 300);
+        Observation worse = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 16));
+        Observation alike = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 4));
+        double e = new AnytimeCountJudge(0.10).judge("errors", worse, step, JudgeMemory.EMPTY).evidence().eValue();
+        assertTrue(e > 17.4 && e < 300, "e-value " + e); // above sqrt(300), below 300
+        for (AnytimeCountJudge.PassRule rule : AnytimeCountJudge.PassRule.values()) {
+            AnytimeCountJudge judge = new AnytimeCountJudge(0.10, rule, 4, "5xx rate");
+            Outcome expected = rule == AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM ? Outcome.PASS : Outcome.INCONCLUSIVE;
+            Verdict v = judge.judge("errors", worse, step, JudgeMemory.EMPTY);
+            assertEquals(expected, v.outcome(), rule.name());
+            assertTrue(v.message().endsWith(expected == Outcome.PASS ? ": pass" : ": hold"), v.message());
+            if (rule != AnytimeCountJudge.PassRule.SHOWN_WITHIN_TOLERANCE) {
+                assertEquals(Outcome.PASS, judge.judge("errors", alike, step, JudgeMemory.EMPTY).outcome(), rule.name());
+            }
+        }
+    }
+
     @Test
     void missingDataIsNoData() {
         AnytimeCountJudge judge = new AnytimeCountJudge(0.10);

@@ -65,9 +65,10 @@ class GuardAndThresholdTest {
         CheckSpec threshold = new CheckSpec("p99", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 100, "canary");
         CheckSpec mw = new CheckSpec("mw", CheckSpec.Type.MANN_WHITNEY, null, "q", null, 0, null, null, null, 0, null);
         assertEquals(0.1, ((AnytimeCountJudge) factory.create(errors)).tolerance(), 1e-12);
+        assertEquals(AnytimeCountJudge.PassRule.HARM_EVIDENCE_BELOW_HALFWAY, ((AnytimeCountJudge) factory.create(errors)).passRule());
         assertTrue(factory.create(slow) instanceof AnytimeCountJudge);
         assertEquals("share of requests slower than 250 ms", JudgeFactory.describe(slow));
-        assertTrue(factory.create(threshold) instanceof ThresholdJudge);
+        assertTrue(factory.create(threshold) instanceof QuantileSloJudge);
         assertTrue(factory.create(mw) instanceof MannWhitneyJudge);
         assertTrue(factory.sampleRatioGuard() instanceof SampleRatioGuard);
     }

@@ -47,7 +47,7 @@ class ExamplePolicyTest {
         assertEquals(0.20, latency.tolerance(), 1e-12);
         CheckSpec p99 = p.checks().get(2);
         assertEquals(CheckSpec.Type.THRESHOLD, p99.type());
-        assertEquals(400.0, p99.max());
+        assertEquals(500.0, p99.max());
         assertNull(p99.min());
         assertEquals("canary", p99.arm());
         assertEquals(500, p99.minSamples());

@@ -408,7 +408,7 @@ class PolicyLoaderTest {
     @Test
     void thresholdNeedsMinOrMax() {
         single(MINIMAL + "    - name: p99\n      preset: istio-latency-p99\n", 18, 7, "spec.checks[1]",
-                "needs min or max", "max: 400 (milliseconds)");
+                "needs min or max", "max: 500 (milliseconds)");
     }
 
     @Test

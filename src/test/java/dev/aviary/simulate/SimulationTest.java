@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aviary.analysis.JudgeFactory;
 import dev.aviary.cli.SimulateCommand;
+import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -90,6 +91,25 @@ class SimulationTest {
         assertTrue(rows.get("kayenta-style").falseRollbackRate() > 0.2, "repeated fixed-horizon tests should inflate errors");
     }
 
+    /**
+     * The p99 SLO alone, judged on the canary's exceedance counts: an identical canary (0.003% of requests slower
+     * than 500 ms) is promoted, one whose latency is 2.5x (4% slower than 500 ms) is rolled back. If the contender
+     * fed the judge anything but counts, the check would never pass and every rollout would time out.
+     */
+    @Test
+    void p99SloAloneJudgesOnExceedanceCounts() {
+        CheckSpec p99 = new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 500, "canary");
+        Policy only = new Policy(POLICY.name(), POLICY.namespace(), POLICY.target(), POLICY.interval(), POLICY.steps(), POLICY.maxStepDuration(),
+                POLICY.onTimeout(), POLICY.noData(), List.of(p99), POLICY.alpha(), POLICY.minRequests(), List.of(), null, null);
+        AviaryContender aviary = new AviaryContender(only, new JudgeFactory());
+        Scenario slow = new Scenario("p99-2.5x", 20, Scenario.HEALTHY, Scenario.HEALTHY.slowerBy(2.5), Scenario.DEFAULT_HEADER_SHARE);
+        Map<String, Row> good = byJudge(new Simulation(only, List.of(aviary), 40, 11).run(List.of(Scenario.named("aa-20rps"))));
+        Map<String, Row> bad = byJudge(new Simulation(only, List.of(aviary), 40, 11).run(List.of(slow)));
+        assertEquals(0.0, good.get("aviary").falseRollbackRate());
+        assertEquals(1500, good.get("aviary").medianSecondsToPromote(), 60);
+        assertTrue(bad.get("aviary").power() >= 0.95, "power " + bad.get("aviary").power());
+    }
+
     @Test
     void commandPrintsJsonWithExactlyTheAgreedFields() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -120,6 +140,12 @@ class SimulationTest {
         assertEquals(file.checks(), POLICY.checks());
         assertEquals(List.of(file.interval(), file.maxStepDuration(), file.onTimeout(), file.alpha(), file.minRequests()),
                 List.of(POLICY.interval(), POLICY.maxStepDuration(), POLICY.onTimeout(), POLICY.alpha(), POLICY.minRequests()));
+    }
+
+    @Test
+    void commandSimulatesTheDaemonsPassRuleByDefault() {
+        String cli = new CommandLine(new SimulateCommand()).getCommandSpec().findOption("--pass-rule").defaultValue();
+        assertEquals(dev.aviary.analysis.AnytimeCountJudge.DEFAULT_PASS_RULE.name(), cli);
     }
 
     @Test
