@@ -125,6 +125,11 @@ class RolloutEndToEndTest {
 
         CanaryRollout done = await(Duration.ofSeconds(120), () -> phase("default", "image-classifier") == Phase.Promoted
                 ? rollout("default", "image-classifier") : null, "image-classifier promoted");
+        // the p99 SLO was judged from Prometheus' histogram: its verdict carries the estimate and the counts
+        var p99 = done.getStatus().checks().stream().filter(c -> c.check().equals("p99")).findFirst().orElseThrow();
+        assertEquals(Outcome.PASS, p99.outcome(), p99.message());
+        assertTrue(p99.evidence().estimate() > 0 && p99.evidence().estimate() < 1000, p99.message());
+        assertTrue(p99.evidence().canaryTotal() > 0, p99.message());
         List<Decision> decisions = done.getStatus().history().stream().map(HistoryEntry::decision).toList();
         assertEquals(List.of(Decision.START, Decision.ADVANCE, Decision.ADVANCE, Decision.PROMOTE), decisions);
         assertEquals(List.of(0, 30, 50, 100), done.getStatus().history().stream().map(HistoryEntry::canaryWeight).toList());
