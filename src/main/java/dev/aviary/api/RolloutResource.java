@@ -62,6 +62,12 @@ public class RolloutResource {
             if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
             Map<String, String> annotations = new HashMap<>(cr.getMetadata().getAnnotations() == null ? Map.of()
                     : cr.getMetadata().getAnnotations());
+            String pending = annotations.get(CanaryRollout.REQUEST_ANNOTATION);
+            if (pending != null && !pending.equals(action)) {
+                // one request at a time: a resume must not silently replace an abort the daemon has not seen yet
+                return Response.status(409).entity(Map.of("error", "a '" + pending + "' request is still pending on "
+                        + namespace + "/" + name + "; try again after the next tick")).build();
+            }
             annotations.put(CanaryRollout.REQUEST_ANNOTATION, action);
             cr.getMetadata().setAnnotations(annotations);
             try {

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -46,6 +47,7 @@ public class Engine {
     private final Clock clock;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean leading = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
@@ -77,6 +79,17 @@ public class Engine {
         }
         String identity = System.getenv().getOrDefault("HOSTNAME", "aviary") + "-" + UUID.randomUUID().toString().substring(0, 8);
         String ns = config.leaderElection().namespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+        elect(identity, ns);
+    }
+
+    /**
+     * Run for leadership. fabric8's elector ends for good once it loses the Lease (a renewal missed during an API
+     * server blip), so a new one is started whenever the last has ended while the engine runs: otherwise a
+     * replica that lost the Lease once would never judge again, and every rollout would freeze where it stands.
+     */
+    private synchronized void elect(String identity, String ns) {
+        if (!started.get()) return;
+        long term = terms.get();
         election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName("aviary")
                 .withLock(new LeaseLock(ns, config.leaderElection().leaseName(), identity))
@@ -95,9 +108,19 @@ public class Engine {
                         },
                         leader -> LOG.debugf("leader is %s", leader)))
                 .build()).build().start();
+        election.whenComplete((ok, error) -> {
+            leading.set(false);
+            // only the current term re-runs: a stop() (and a later start()) ends this line of electors
+            if (started.get() && terms.get() == term) {
+                CompletableFuture.runAsync(() -> {
+                    if (terms.get() == term) elect(identity, ns);
+                }, CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS));
+            }
+        });
     }
 
     public synchronized void stop() {
+        terms.incrementAndGet();
         started.set(false);
         leading.set(false);
         if (election != null) election.cancel(true);

@@ -64,11 +64,22 @@ public class RolloutController {
     /** What a tick did, for logs and the sandbox. */
     public record TickResult(Decision decision, Phase phase, int step, String message) {}
 
+    /** Requests that outrank finishing Aviary's own move and outrank pausing for a hand edit: a person's order. */
+    private static final java.util.Set<String> ORDERS = java.util.Set.of("abort", "promote", "restart", "pause");
+
     public TickResult tick(Policy policy) {
         CanaryRollout cr = rollouts.getOrCreate(policy);
         RolloutStatus status = cr.getStatus();
         TrafficRouter router = routerFor(policy);
         Instant now = clock.instant();
+
+        LiveTraffic live;
+        try {
+            live = router.read(policy);
+        } catch (TargetException e) {
+            // a request stays on the CanaryRollout until a tick can act on it
+            return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
+        }
         String request = request(cr);
         if (request != null) {
             // consumed by whichever write this tick makes, so a request is acted on once
@@ -76,13 +87,7 @@ public class RolloutController {
             annotations.remove(CanaryRollout.REQUEST_ANNOTATION);
             cr.getMetadata().setAnnotations(annotations);
         }
-
-        LiveTraffic live;
-        try {
-            live = router.read(policy);
-        } catch (TargetException e) {
-            return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
-        }
+        boolean order = request != null && ORDERS.contains(request);
 
         // A write in flight when the last tick ended (crash, conflict): finish it or notice a person's hand.
         if (status.intended() != null) {
@@ -92,20 +97,35 @@ public class RolloutController {
                 confirmApplied(b, status.intended(), now);
                 cr = save(cr, b);
                 status = cr.getStatus();
-            } else if (liveWeights.equals(status.previous())) {
+            } else if (order) {
+                // a person's order replaces the unfinished move; it starts from what is live
+                RolloutStatus.Builder b = status.toBuilder();
+                b.applied = liveWeights;
+                b.canaryWeight = liveWeights.canary();
+                b.intended = null;
+                b.previous = null;
+                b.intendedOn = null;
+                if (b.phase.terminal()) b.phase = Phase.Progressing;
+                cr.setStatus(b.build());
+                status = cr.getStatus();
+            } else if (liveWeights.equals(status.previous()) && live.resourceVersion().equals(status.intendedOn())) {
+                // the target is untouched since the intent was recorded: the patch never landed
                 return apply(cr, policy, router, live, status.intended().toSplit(), status.lastDecision(), status.phase(),
                         "finishing the interrupted move to " + status.intended().toSplit().describe(), status.toBuilder());
             } else {
+                // the target was written since the intent (a revert looks exactly like "never landed"): ask a person
                 return pauseForHuman(cr, policy, live, status.intended());
             }
         } else if (status.applied() != null && !Weights.of(live.split()).equals(status.applied())
-                && (status.phase() == Phase.Progressing) && !"resume".equals(request)) {
+                && status.phase() == Phase.Progressing && !order) {
             return pauseForHuman(cr, policy, live, status.applied());
         }
 
         // A new canary (changed pod template / revision), or a person asked to start over.
         String identity = live.canaryIdentity();
-        boolean newCanary = identity != null && status.canaryIdentity() != null && !identity.equals(status.canaryIdentity());
+        boolean newCanary = identity != null && !identity.equals(status.canaryIdentity())
+                // an identity first seen mid-rollout may belong to a build the evidence so far was not about
+                && (status.canaryIdentity() != null || status.phase() == Phase.Progressing);
         if (newCanary || "restart".equals(request)) {
             RolloutStatus.Builder b = status.toBuilder();
             b.phase = Phase.Pending;
@@ -117,6 +137,13 @@ public class RolloutController {
             b.policyHash = policy.hash();
             return start(cr, policy, router, live, b, newCanary ? "new canary " + identity + ": starting a new rollout"
                     : "restart requested: starting a new rollout");
+        }
+        if (identity != null && status.canaryIdentity() == null) {
+            // remember which build this rollout is about, whichever way it left Pending
+            RolloutStatus.Builder b = status.toBuilder();
+            b.canaryIdentity = identity;
+            cr = save(cr, b);
+            status = cr.getStatus();
         }
 
         switch (request == null ? "" : request) {
@@ -226,15 +253,18 @@ public class RolloutController {
             return hold(cr, policy, b, "holding, no data: " + messages(missing));
         }
         b.noDataSince = null;
-        if (elapsed.compareTo(policy.maxStepDuration()) > 0) {
+        boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
+        boolean stepDone = allPass && elapsed.compareTo(step.minDuration()) >= 0;
+        // a step whose checks all pass advances even when it ran long (after an outage, say): timing out is for
+        // steps that are still inconclusive
+        if (!stepDone && elapsed.compareTo(policy.maxStepDuration()) > 0) {
             String why = "step " + (index + 1) + " still inconclusive after " + seconds(elapsed) + " (maxStepDuration "
                     + seconds(policy.maxStepDuration()) + ")";
             return policy.onTimeout() == Policy.TimeoutAction.ROLLBACK
                     ? apply(cr, policy, router, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack, why, b)
                     : pause(cr, policy, live, b, why);
         }
-        boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
-        if (!allPass || elapsed.compareTo(step.minDuration()) < 0) {
+        if (!stepDone) {
             String why = allPass ? "all checks pass; step " + (index + 1) + " runs at least " + seconds(step.minDuration())
                     + " (" + seconds(elapsed) + " so far)"
                     : "waiting for evidence: " + messages(verdicts.stream().filter(v -> v.outcome() != Outcome.PASS).toList());
@@ -265,6 +295,7 @@ public class RolloutController {
         Instant now = clock.instant();
         b.intended = Weights.of(desired);
         b.previous = Weights.of(live.split());
+        b.intendedOn = live.resourceVersion();
         b.phase = phase;
         b.lastDecision = decision;
         b.message = message;
@@ -273,7 +304,7 @@ public class RolloutController {
 
         if (!desired.equals(live.split())) {
             try {
-                router.apply(policy, desired, live.resourceVersion());
+                patch(policy, router, live, desired);
             } catch (TargetException e) {
                 // The intent stays recorded; the next tick re-reads the target and finishes or pauses.
                 return new TickResult(Decision.HOLD, phase, b.step, "could not patch " + policy.target().describe() + ": " + e.getMessage());
@@ -281,9 +312,25 @@ public class RolloutController {
         }
         b = cr.getStatus().toBuilder();
         confirmApplied(b, b.intended, now);
+        // people hear of a move once it is on the target, even if recording it below loses a race
+        publish(policy, b.build(), decision, message);
         cr = save(cr, b);
-        publish(policy, cr.getStatus(), decision, message);
         return new TickResult(decision, phase, b.step, message);
+    }
+
+    /**
+     * Patch the target; on a conflict, re-read once: if someone wrote the object without touching the managed
+     * routing (a label, a GitOps sync), patch again on the new version; if they changed the routing, give up and
+     * let the next tick pause for them.
+     */
+    private static void patch(Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired) throws TargetException {
+        try {
+            router.apply(policy, desired, live.resourceVersion());
+        } catch (TargetException.Conflict conflict) {
+            LiveTraffic again = router.read(policy);
+            if (!again.split().equals(live.split())) throw conflict;
+            if (!again.split().equals(desired)) router.apply(policy, desired, again.resourceVersion());
+        }
     }
 
     private static void confirmApplied(RolloutStatus.Builder b, Weights applied, Instant now) {
@@ -291,6 +338,7 @@ public class RolloutController {
         b.canaryWeight = applied.canary();
         b.intended = null;
         b.previous = null;
+        b.intendedOn = null;
         // a step's metric window starts when its weights are in place
         b.stepStartedAt = now.toString();
     }
@@ -302,6 +350,7 @@ public class RolloutController {
         b.canaryWeight = live.split().canaryWeight();
         b.intended = null;
         b.previous = null;
+        b.intendedOn = null;
         return pause(cr, policy, live, b, "the weights on " + policy.target().describe() + " were changed by someone else (expected "
                 + expected.toSplit().describe() + ", found " + live.split().describe() + "); Aviary does not fight it."
                 + " Resume with: kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name()

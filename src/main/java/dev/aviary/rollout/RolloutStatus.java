@@ -14,6 +14,8 @@ import java.util.Map;
  * @param policyHash            the policy's content hash when the rollout started
  * @param intended              weights Aviary decided on and is about to write (null when none is in flight)
  * @param previous              the weights the target had when {@code intended} was decided
+ * @param intendedOn            the target's resourceVersion when {@code intended} was decided: if the target still
+ *                              has it, the patch never landed; if not, someone wrote the target meanwhile
  * @param applied               the weights Aviary last saw applied on the target
  * @param canaryWeight          canary weight as applied (for printer columns)
  * @param lastDecision          the last decision (for printer columns)
@@ -31,6 +33,7 @@ public record RolloutStatus(
         String policyHash,
         Weights intended,
         Weights previous,
+        String intendedOn,
         Weights applied,
         int canaryWeight,
         Decision lastDecision,
@@ -55,6 +58,7 @@ public record RolloutStatus(
         b.policyHash = policyHash;
         b.intended = intended;
         b.previous = previous;
+        b.intendedOn = intendedOn;
         b.applied = applied;
         b.canaryWeight = canaryWeight;
         b.lastDecision = lastDecision;
@@ -75,6 +79,7 @@ public record RolloutStatus(
         public String policyHash;
         public Weights intended;
         public Weights previous;
+        public String intendedOn;
         public Weights applied;
         public int canaryWeight;
         public Decision lastDecision;
@@ -85,7 +90,7 @@ public record RolloutStatus(
         public List<HistoryEntry> history;
 
         public RolloutStatus build() {
-            return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, applied, canaryWeight, lastDecision, message, noDataSince, memory, checks, history);
+            return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, applied, canaryWeight, lastDecision, message, noDataSince, memory, checks, history);
         }
     }
 }

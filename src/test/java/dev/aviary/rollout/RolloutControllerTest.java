@@ -229,6 +229,109 @@ class RolloutControllerTest {
         assertNotNull(managedHeaderRoute());
     }
 
+
+    // --- orders, crashes and races (from a second read of the controller) ---------------------------------
+
+    @Test
+    void anAbortWinsOverFinishingAnInterruptedAdvance() {
+        startedWithStepDue();
+        RolloutController dying = controller(new Dying(new IstioRouter(client), false));
+        assertThrows(Killed.class, () -> dying.tick(policy)); // intent 70/30 recorded, not patched
+        request("abort");
+        controller(new IstioRouter(client)).tick(policy);
+        assertEquals(0, canaryWeight(), "the abort wins; the canary gains no weight");
+        assertEquals(Phase.RolledBack, rollout().getStatus().phase());
+    }
+
+    @Test
+    void anAbortTogetherWithAHandEditIsActedOn() {
+        RolloutController c = atWeight30();
+        setCanaryWeightByHand(10);
+        request("abort");
+        c.tick(policy);
+        assertEquals(Phase.RolledBack, rollout().getStatus().phase());
+        assertEquals(0, canaryWeight());
+        assertNull(rollout().getMetadata().getAnnotations().get(CanaryRollout.REQUEST_ANNOTATION));
+    }
+
+    @Test
+    void aRequestSurvivesATickThatCannotReadTheTarget() {
+        RolloutController c = atWeight30();
+        request("abort");
+        controller(new FailingRead(new IstioRouter(client))).tick(policy);
+        assertEquals("abort", rollout().getMetadata().getAnnotations().get(CanaryRollout.REQUEST_ANNOTATION));
+        c.tick(policy);
+        assertEquals(0, canaryWeight(), "acted on once the target could be read");
+    }
+
+    @Test
+    void aResumeDoesNotHideAPersonsWeights() {
+        RolloutController c = atWeight30();
+        clock.advance(Duration.ofMinutes(1));
+        setCanaryWeightByHand(5);
+        request("resume");
+        RolloutController.TickResult r = c.tick(policy);
+        assertEquals(Decision.PAUSE, r.decision(), r.message());
+        assertEquals(5, canaryWeight(), "never fight a human");
+    }
+
+    @Test
+    void aPersonsRevertAfterACrashStandsAndPauses() {
+        startedWithStepDue();
+        assertThrows(Killed.class, () -> controller(new Dying(new IstioRouter(client), true)).tick(policy)); // 30% landed
+        setSplitByHand(TrafficSplit.forStep(policy.steps().get(0))); // a person puts the header step back
+        RolloutController.TickResult r = controller(new IstioRouter(client)).tick(policy);
+        assertEquals(Decision.PAUSE, r.decision(), r.message());
+        assertEquals(0, canaryWeight(), "the person's revert stands");
+    }
+
+    @Test
+    void aConflictOnTheRolloutAfterThePatchStillTellsPeople() {
+        RolloutController c = atWeight30();
+        metrics.errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
+        RolloutController racing = controller(new TouchesRolloutOnApply(new IstioRouter(client)));
+        assertThrows(RolloutConflict.class, () -> racing.tick(policy));
+        assertEquals(0, canaryWeight(), "the rollback landed");
+        assertTrue(events.stream().anyMatch(e -> e.decision() == Decision.ROLLBACK), "and people were told");
+        c.tick(policy);
+        assertNull(rollout().getStatus().intended(), "the next tick records it as applied");
+        assertEquals(Phase.RolledBack, rollout().getStatus().phase());
+    }
+
+    @Test
+    void anUnrelatedWriteToTheTargetDoesNotStopAMove() {
+        startedWithStepDue();
+        RolloutController.TickResult r = controller(new LabelsTargetBeforeFirstApply(new IstioRouter(client))).tick(policy);
+        assertEquals(Decision.ADVANCE, r.decision(), r.message());
+        assertEquals(30, canaryWeight(), "re-read after the 409, routing untouched by the other writer: patched again");
+        assertEquals("synced", vs().getMetadata().getLabels().get("gitops"), "the other writer's change is kept");
+    }
+
+    @Test
+    void newCanaryDetectionWorksWhenTheRolloutLeftPendingByARequest() {
+        RolloutController c = controller(new IstioRouter(client));
+        new RolloutRepository(client).getOrCreate(policy);
+        request("pause");
+        c.tick(policy);
+        request("resume");
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        c.tick(policy);
+        assertEquals(30, canaryWeight());
+        client.apps().deployments().inNamespace("default").withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
+        assertEquals(Decision.START, c.tick(policy).decision(), "the new build starts over");
+    }
+
+    @Test
+    void aStepWhoseChecksAllPassAdvancesEvenPastItsMaximumDuration() {
+        startedWithStepDue();
+        clock.advance(Duration.ofHours(1)); // an outage kept the step going past maxStepDuration
+        RolloutController.TickResult r = controller(new IstioRouter(client)).tick(policy);
+        assertEquals(Decision.ADVANCE, r.decision(), r.message());
+    }
+
     // --- fixtures ------------------------------------------------------------------------------------------
 
     /** Started, with healthy metrics and the first step's minDuration over: the next tick moves to 30%. */
@@ -306,6 +409,16 @@ class RolloutControllerTest {
         return http(vs()).stream().filter(r -> String.valueOf(r.get("name")).contains("aviary")).findFirst().orElse(null);
     }
 
+    /** As a person's kubectl apply would: straight to the API server, not through a controller. */
+    private void setSplitByHand(TrafficSplit split) {
+        try {
+            IstioRouter r = new IstioRouter(client);
+            r.apply(policy, split, r.read(policy).resourceVersion());
+        } catch (TargetException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private void setCanaryWeightByHand(int canary) {
         GenericKubernetesResource vs = vs();
@@ -375,6 +488,85 @@ class RolloutControllerTest {
         public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
             if (afterPatch) inner.apply(policy, desired, resourceVersion);
             throw new Killed();
+        }
+    }
+
+    static class Delegating implements TrafficRouter {
+        final TrafficRouter inner;
+
+        Delegating(TrafficRouter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public boolean supports(Policy policy) {
+            return inner.supports(policy);
+        }
+
+        @Override
+        public ArmLabels armLabels(Policy policy) throws TargetException {
+            return inner.armLabels(policy);
+        }
+
+        @Override
+        public LiveTraffic read(Policy policy) throws TargetException {
+            return inner.read(policy);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            return inner.apply(policy, desired, resourceVersion);
+        }
+    }
+
+    /** An API hiccup on every read. */
+    static final class FailingRead extends Delegating {
+        FailingRead(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public LiveTraffic read(Policy policy) throws TargetException {
+            throw new TargetException("reading VirtualService default/image-classifier failed: timeout");
+        }
+    }
+
+    /** Lands the patch while a person annotates the CanaryRollout, so recording the move conflicts. */
+    static final class TouchesRolloutOnApply extends Delegating {
+        TouchesRolloutOnApply(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            String v = inner.apply(policy, desired, resourceVersion);
+            client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier").edit(cr -> {
+                cr.getMetadata().setAnnotations(Map.of("example.com/note", "looking"));
+                return cr;
+            });
+            return v;
+        }
+    }
+
+    /** A GitOps tool labels the VirtualService just before Aviary's first patch lands. */
+    static final class LabelsTargetBeforeFirstApply extends Delegating {
+        private boolean done;
+
+        LabelsTargetBeforeFirstApply(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (!done) {
+                done = true;
+                client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default")
+                        .withName("image-classifier").edit(vs -> {
+                            vs.getMetadata().getLabels().put("gitops", "synced");
+                            return vs;
+                        });
+            }
+            return inner.apply(policy, desired, resourceVersion);
         }
     }
 

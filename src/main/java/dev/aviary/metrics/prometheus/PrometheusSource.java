@@ -47,7 +47,7 @@ public class PrometheusSource implements MetricSource {
     @Override
     public Observation observe(Policy policy, CheckSpec check, ArmLabels arms, Duration window) {
         try {
-            if (check.preset() == null) return custom(check, arms, window);
+            if (check.preset() == null) return custom(policy, check, arms, window);
             return switch (check.preset()) {
                 case ISTIO_ERROR_RATE -> errorCounts(policy, arms, window);
                 case ISTIO_SLOW_REQUESTS -> slowCounts(policy, arms, window, check.slowerThan());
@@ -82,6 +82,13 @@ public class PrometheusSource implements MetricSource {
             String arm = s.labels().get(armLabel);
             if (arm == null) continue;
             ("+Inf".equals(s.labels().get("le")) ? total : fast).put(arm, s.value());
+        }
+        for (String arm : List.of(arms.baseline(), arms.canary())) {
+            // an arm whose histogram lacks the bucket would otherwise look as if it had no slow requests at all
+            if (total.containsKey(arm) && !fast.containsKey(arm) && !fast.isEmpty()) {
+                return new Observation.Missing("the latency histogram of " + armLabel + "=\"" + arm + "\" has no bucket le="
+                        + slowerThan.toMillis() + "ms while the other arm has one (custom sidecar.istio.io/statsHistogramBuckets?)");
+            }
         }
         if (!total.isEmpty() && fast.isEmpty()) {
             return new Observation.Missing("no latency bucket le=" + slowerThan.toMillis()
@@ -131,15 +138,18 @@ public class PrometheusSource implements MetricSource {
         return new Observation.Exceedances(n, above, estimate.isEmpty() ? Double.NaN : estimate.get(0).value());
     }
 
-    private Observation custom(CheckSpec check, ArmLabels arms, Duration window) throws PrometheusException {
+    private Observation custom(Policy policy, CheckSpec check, ArmLabels arms, Duration window) throws PrometheusException {
         if (check.type() == CheckSpec.Type.THRESHOLD) {
             String arm = "baseline".equals(check.arm()) ? arms.baseline() : arms.canary();
             List<PrometheusClient.Sample> v = prometheus.query(PromQL.fill(check.query(), arm, window));
             if (v.isEmpty()) return new Observation.Missing("the query returned no series for " + armName(check) + ": " + check.query());
             double x = v.get(0).value();
             if (Double.isNaN(x)) return new Observation.Missing("the query returned NaN for " + armName(check) + ": " + check.query());
-            // a custom value carries no request count of its own; minSamples then counts requests of the arm
-            return new Observation.Value(x, Long.MAX_VALUE);
+            // a custom value carries no request count of its own: minSamples counts the arm's requests in the window
+            Map<String, Double> served = byArm(sumIncrease(REQUESTS, selector(policy, arms, ""), window));
+            Double n = served.get(arm);
+            if (n == null || n.isNaN()) return new Observation.Missing("no " + REQUESTS + " series for the " + armName(check) + " yet");
+            return new Observation.Value(x, Math.round(n));
         }
         Map<String, Double> total = new TreeMap<>(), bad = new TreeMap<>();
         for (String arm : List.of(arms.baseline(), arms.canary())) {
