@@ -459,38 +459,6 @@ class RolloutControllerTest {
         }
     }
 
-    /** A router whose process dies on the first write, before or after the patch reaches the API server. */
-    static final class Dying implements TrafficRouter {
-        private final TrafficRouter inner;
-        private final boolean afterPatch;
-
-        Dying(TrafficRouter inner, boolean afterPatch) {
-            this.inner = inner;
-            this.afterPatch = afterPatch;
-        }
-
-        @Override
-        public boolean supports(Policy policy) {
-            return inner.supports(policy);
-        }
-
-        @Override
-        public ArmLabels armLabels(Policy policy) throws TargetException {
-            return inner.armLabels(policy);
-        }
-
-        @Override
-        public LiveTraffic read(Policy policy) throws TargetException {
-            return inner.read(policy);
-        }
-
-        @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
-            if (afterPatch) inner.apply(policy, desired, resourceVersion);
-            throw new Killed();
-        }
-    }
-
     static class Delegating implements TrafficRouter {
         final TrafficRouter inner;
 
@@ -516,6 +484,22 @@ class RolloutControllerTest {
         @Override
         public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
             return inner.apply(policy, desired, resourceVersion);
+        }
+    }
+
+    /** A router whose process dies on the first write, before or after the patch reaches the API server. */
+    static final class Dying extends Delegating {
+        private final boolean afterPatch;
+
+        Dying(TrafficRouter inner, boolean afterPatch) {
+            super(inner);
+            this.afterPatch = afterPatch;
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (afterPatch) inner.apply(policy, desired, resourceVersion);
+            throw new Killed();
         }
     }
 
