@@ -1,0 +1,119 @@
+package dev.aviary.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.policy.PolicyStore;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two replicas against one API server: one leads through the Lease, the other takes over when it stops. */
+@EnableKubernetesMockClient(crud = true)
+class LeaderElectionTest {
+
+    static KubernetesClient client;
+
+    @TempDir
+    Path policies;
+
+    @Test
+    void oneReplicaLeadsAndTheOtherTakesOverWhenItStops() throws Exception {
+        Engine a = engine(), b = engine();
+        try {
+            a.start();
+            await(a::leading, "the first replica leads");
+            b.start();
+            Thread.sleep(3_000); // a few of b's retry periods
+            assertFalse(b.leading(), "only one replica leads");
+            a.stop(); // releases the Lease
+            await(b::leading, "the second replica takes over");
+            assertFalse(a.leading());
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
+    @Test
+    void aReplicaThatLostTheLeaseRunsForItAgain() throws Exception {
+        Engine a = engine();
+        try {
+            a.start();
+            await(a::leading, "leads");
+            // another holder takes the Lease over (as after an API server blip longer than the renew deadline)
+            client.leases().inNamespace("test").withName("aviary-leader").edit(l -> {
+                l.getSpec().setHolderIdentity("someone-else");
+                l.getSpec().setLeaseDurationSeconds(3);
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+                return l;
+            });
+            await(() -> !a.leading(), "notices it lost the Lease");
+            // someone-else never renews: once its lease expires, the replica must lead again
+            await(a::leading, "leads again");
+        } finally {
+            a.stop();
+        }
+    }
+
+    private Engine engine() {
+        EngineConfig config = new EngineConfig() {
+            public Policies policies() {
+                return new Policies() {
+                    public String dir() {
+                        return policies.toString();
+                    }
+
+                    public Duration reloadInterval() {
+                        return Duration.ofSeconds(5);
+                    }
+                };
+            }
+
+            public LeaderElection leaderElection() {
+                return new LeaderElection() {
+                    public boolean enabled() {
+                        return true;
+                    }
+
+                    public String leaseName() {
+                        return "aviary-leader";
+                    }
+
+                    public Optional<String> namespace() {
+                        return Optional.of("test");
+                    }
+                };
+            }
+
+            public Duration tick() {
+                return Duration.ofSeconds(1);
+            }
+
+            public Optional<String> statusUrl() {
+                return Optional.empty();
+            }
+
+            public int workers() {
+                return 1;
+            }
+        };
+        return new Engine(new PolicyStore(policies), null, config, client, Clock.systemUTC());
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(45));
+        while (Instant.now().isBefore(deadline)) {
+            if (condition.getAsBoolean()) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting until " + what);
+    }
+}
