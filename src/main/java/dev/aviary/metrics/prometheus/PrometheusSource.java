@@ -151,12 +151,50 @@ public class PrometheusSource implements MetricSource {
             if (n == null || n.isNaN()) return new Observation.Missing("no " + REQUESTS + " series for the " + armName(check) + " yet");
             return new Observation.Value(x, Math.round(n));
         }
+        if (check.type() == CheckSpec.Type.MANN_WHITNEY) return histograms(check, arms, window);
         Map<String, Double> total = new TreeMap<>(), bad = new TreeMap<>();
         for (String arm : List.of(arms.baseline(), arms.canary())) {
             first(prometheus.query(PromQL.fill(check.totalQuery(), arm, window))).ifPresent(x -> total.put(arm, x));
             first(prometheus.query(PromQL.fill(check.query(), arm, window))).ifPresent(x -> bad.put(arm, x));
         }
         return counts(arms, total, bad, check.name());
+    }
+
+    /**
+     * A Mann-Whitney check's query gives cumulative histogram buckets per arm ({@code sum by (le) (...)} with
+     * {{arm}}); both arms are laid on the union of their bounds, as non-cumulative counts.
+     */
+    private Observation histograms(CheckSpec check, ArmLabels arms, Duration window) throws PrometheusException {
+        List<TreeMap<Double, Double>> cumulative = new java.util.ArrayList<>();
+        java.util.TreeSet<Double> bounds = new java.util.TreeSet<>();
+        for (String arm : List.of(arms.baseline(), arms.canary())) {
+            TreeMap<Double, Double> c = new TreeMap<>();
+            for (PrometheusClient.Sample s : prometheus.query(PromQL.fill(check.query(), arm, window))) {
+                String le = s.labels().get("le");
+                if (le != null && !Double.isNaN(s.value())) c.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value());
+            }
+            if (!c.containsKey(Double.POSITIVE_INFINITY)) {
+                return new Observation.Missing("the " + check.name() + " query gave no histogram (series with an le label, up to +Inf) for "
+                        + arm + ": " + check.query());
+            }
+            cumulative.add(c);
+            bounds.addAll(c.keySet());
+        }
+        double[] upper = bounds.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Observation.Histogram(upper, perBucket(cumulative.get(0), upper), perBucket(cumulative.get(1), upper));
+    }
+
+    /** Non-cumulative counts on the given bounds; a bound an arm lacks takes that arm's next lower cumulative count. */
+    private static long[] perBucket(TreeMap<Double, Double> cumulative, double[] upper) {
+        long[] out = new long[upper.length];
+        double previous = 0;
+        for (int i = 0; i < upper.length; i++) {
+            Map.Entry<Double, Double> at = cumulative.floorEntry(upper[i]);
+            double c = at == null ? 0 : Math.max(previous, at.getValue());
+            out[i] = Math.max(0, Math.round(c) - Math.round(previous));
+            previous = c;
+        }
+        return out;
     }
 
     private static java.util.Optional<Double> first(List<PrometheusClient.Sample> s) {

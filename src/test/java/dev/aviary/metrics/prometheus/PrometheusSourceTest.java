@@ -114,4 +114,29 @@ class PrometheusSourceTest {
         CheckSpec at500 = new CheckSpec("p99", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 500, null);
         assertEquals(new Observation.Exceedances(1000, 5, 300), source.observe(policy(), at500, ARMS, Duration.ofMinutes(5)));
     }
+
+    @Test
+    void aMannWhitneyCheckGetsBothArmsHistogramsOnOneSetOfBuckets() {
+        // cumulative buckets per arm; the canary is slower
+        Map<String, List<PrometheusClient.Sample>> byArm = Map.of(
+                "v1", List.of(le("100", 600), le("250", 950), le("+Inf", 1000)),
+                "v2", List.of(le("100", 200), le("250", 700), le("+Inf", 1000)));
+        PrometheusSource source = new PrometheusSource(new Answers(q -> byArm.get(q.contains("\"v1\"") ? "v1" : "v2")),
+                new TestPrometheusConfig("x"));
+        CheckSpec check = new CheckSpec("latency-rank", CheckSpec.Type.MANN_WHITNEY, null,
+                "sum by (le) (increase(istio_request_duration_milliseconds_bucket{destination_version=\"{{arm}}\"}[{{window}}]))", null, 0,
+                null, null, null, 0, null);
+        Observation o = source.observe(policy(), check, ARMS, Duration.ofMinutes(5));
+        Observation.Histogram h = (Observation.Histogram) o;
+        assertEquals(List.of(100.0, 250.0, Double.POSITIVE_INFINITY), java.util.Arrays.stream(h.upperBounds()).boxed().toList());
+        assertEquals(List.of(600L, 350L, 50L), java.util.Arrays.stream(h.baseline()).boxed().toList());
+        assertEquals(List.of(200L, 500L, 300L), java.util.Arrays.stream(h.canary()).boxed().toList());
+        var v = new JudgeFactory().create(check).judge("latency-rank", o, new StepContext(0.5, 1, 2, 0.01, 100), JudgeMemory.EMPTY);
+        assertEquals(Outcome.FAIL, v.outcome(), v.message());
+        assertEquals(false, v.anytimeValid(), "a fixed-horizon test says so");
+    }
+
+    private static PrometheusClient.Sample le(String le, double value) {
+        return new PrometheusClient.Sample(Map.of("le", le), value);
+    }
 }
