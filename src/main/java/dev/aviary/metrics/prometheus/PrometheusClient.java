@@ -64,7 +64,7 @@ public class PrometheusClient {
         try {
             resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new PrometheusException("Prometheus at " + config.url() + " did not answer: " + e.getClass().getSimpleName()
+            throw new PrometheusException("Prometheus at " + shown(config.url()) + " did not answer: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -99,6 +99,11 @@ public class PrometheusClient {
             out.add(new Sample(Map.copyOf(labels), Double.parseDouble(series.path("value").path(1).asText().replace("+Inf", "Infinity"))));
         }
         return out;
+    }
+
+    /** The URL as messages may show it: without user:password, should anyone put them there. */
+    static String shown(String url) {
+        return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
     }
 
     private String token() throws PrometheusException {

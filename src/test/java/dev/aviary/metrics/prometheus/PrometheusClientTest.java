@@ -75,4 +75,10 @@ class PrometheusClientTest {
         PrometheusException e = assertThrows(PrometheusException.class, () -> c.query("up"));
         assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
     }
+
+    @Test
+    void messagesNeverShowCredentialsInTheUrl() {
+        assertEquals("https://prometheus:9090/x", PrometheusClient.shown("https://admin:hunter2@prometheus:9090/x"));
+        assertEquals("http://prometheus.istio-system:9090", PrometheusClient.shown("http://prometheus.istio-system:9090"));
+    }
 }
