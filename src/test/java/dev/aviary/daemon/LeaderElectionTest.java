@@ -49,17 +49,30 @@ class LeaderElectionTest {
             a.start();
             await(a::leading, "leads");
             // another holder takes the Lease over (as after an API server blip longer than the renew deadline)
-            client.leases().inNamespace("test").withName("aviary-leader").edit(l -> {
-                l.getSpec().setHolderIdentity("someone-else");
-                l.getSpec().setLeaseDurationSeconds(3);
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
-                return l;
-            });
+            takeLeaseOver("someone-else");
             await(() -> !a.leading(), "notices it lost the Lease");
             // someone-else never renews: once its lease expires, the replica must lead again
             await(a::leading, "leads again");
         } finally {
             a.stop();
+        }
+    }
+
+    /** Write another holder into the Lease, retrying while the elector's own renewals race the write. */
+    private static void takeLeaseOver(String holder) throws InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                client.leases().inNamespace("test").withName("aviary-leader").edit(l -> {
+                    l.getSpec().setHolderIdentity(holder);
+                    l.getSpec().setLeaseDurationSeconds(3);
+                    l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+                    return l;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 20) throw e;
+                Thread.sleep(50);
+            }
         }
     }
 
