@@ -119,10 +119,20 @@ public class Engine {
         });
     }
 
+    /** Stop judging; waits (a few seconds at most) for ticks in flight, so none writes after the Lease is released. */
     public synchronized void stop() {
         terms.incrementAndGet();
         started.set(false);
         leading.set(false);
+        Instant deadline = clock.instant().plusSeconds(15);
+        while (!inFlight.isEmpty() && clock.instant().isBefore(deadline)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (election != null) election.cancel(true);
     }
 
@@ -155,6 +165,7 @@ public class Engine {
 
     private void runTick(Policy p) {
         try {
+            if (!leading()) return; // stopped or lost the Lease since the tick was queued
             controller.tick(p);
         } catch (RolloutConflict e) {
             LOG.debugf("%s: %s; the next tick re-reads", p.key(), e.getMessage());

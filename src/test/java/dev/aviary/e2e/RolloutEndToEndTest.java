@@ -179,8 +179,7 @@ class RolloutEndToEndTest {
             CanaryRollout cr = rollout("vision", "detector");
             return cr.getStatus().step() == 1 && cr.getStatus().intended() == null ? cr : null;
         }, "detector at weight 30");
-        engine.stop();
-        Thread.sleep(1_500); // let a tick in flight finish
+        engine.stop(); // returns once no tick is in flight
         atStep = rollout("vision", "detector");
         String vsVersion = vs("vision", "detector").getMetadata().getResourceVersion();
 
