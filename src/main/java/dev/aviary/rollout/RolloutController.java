@@ -70,7 +70,11 @@ public class RolloutController {
     public TickResult tick(Policy policy) {
         CanaryRollout cr = rollouts.getOrCreate(policy);
         RolloutStatus status = cr.getStatus();
-        TrafficRouter router = routerFor(policy);
+        TrafficRouter router = routers.stream().filter(r -> r.supports(policy)).findFirst().orElse(null);
+        if (router == null) {
+            return hold(cr, policy, "no traffic router for " + policy.target().describe() + " in this version of Aviary"
+                    + " (Istio VirtualServices only); nothing is moved");
+        }
         Instant now = clock.instant();
 
         LiveTraffic live;
@@ -402,10 +406,6 @@ public class RolloutController {
                 s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
     }
 
-    private TrafficRouter routerFor(Policy policy) {
-        return routers.stream().filter(r -> r.supports(policy)).findFirst().orElseThrow(() -> new IllegalStateException(
-                "no traffic router supports " + policy.target().describe()));
-    }
 
     private static JudgeMemory memory(RolloutStatus status, String check) {
         Map<String, Double> m = status.memory().get(check);

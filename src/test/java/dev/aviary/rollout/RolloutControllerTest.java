@@ -218,6 +218,17 @@ class RolloutControllerTest {
     }
 
     @Test
+    void aTargetNoRouterSupportsHoldsAndSaysSo() {
+        Policy kserve = new Policy("fraud", "default", Target.kserve(new Target.KServeTarget("fraud")), policy.interval(),
+                List.of(new Step(50, null, null, Duration.ofMinutes(1)), new Step(100, null, null, Duration.ZERO)), policy.maxStepDuration(),
+                policy.onTimeout(), policy.noData(), policy.checks(), policy.alpha(), policy.minRequests(), List.of(), null, "h");
+        RolloutController.TickResult r = controller(new IstioRouter(client)).tick(kserve);
+        assertEquals(Decision.HOLD, r.decision());
+        assertTrue(r.message().contains("no traffic router for InferenceService/fraud"), r.message());
+        assertEquals(r.message(), client.resources(CanaryRollout.class).inNamespace("default").withName("fraud").get().getStatus().message());
+    }
+
+    @Test
     void aNewCanaryStartsANewRollout() {
         RolloutController c = atWeight30();
         assertEquals(30, canaryWeight());
