@@ -10,6 +10,7 @@ import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.Notifier;
 import dev.aviary.notify.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Durations;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
 import dev.aviary.traffic.ArmLabels;
@@ -104,11 +105,7 @@ public class RolloutController {
             } else if (order) {
                 // a person's order replaces the unfinished move; it starts from what is live
                 RolloutStatus.Builder b = status.toBuilder();
-                b.applied = liveWeights;
-                b.canaryWeight = liveWeights.canary();
-                b.intended = null;
-                b.previous = null;
-                b.intendedOn = null;
+                settle(b, liveWeights);
                 if (b.phase.terminal()) b.phase = Phase.Progressing;
                 cr.setStatus(b.build());
                 status = cr.getStatus();
@@ -222,10 +219,13 @@ public class RolloutController {
 
         List<Verdict> verdicts = new ArrayList<>();
         Map<String, Observation> observed = new HashMap<>();
+        Map<String, Judge> judgeOf = new HashMap<>();
         for (CheckSpec check : policy.checks()) {
             Observation o = metrics.observe(policy, check, arms, elapsed);
+            Judge judge = judges.apply(check);
             observed.put(check.name(), o);
-            verdicts.add(judges.apply(check).judge(check.name(), o, ctx, memory(status, check.name())));
+            judgeOf.put(check.name(), judge);
+            verdicts.add(judge.judge(check.name(), o, ctx, memory(status, check.name())));
         }
         Verdict ratio = sampleRatioGuard.judge(SAMPLE_RATIO_CHECK, metrics.requests(policy, arms, elapsed), ctx, JudgeMemory.EMPTY);
         List<CheckRecord> records = new ArrayList<>(verdicts.stream().map(CheckRecord::of).toList());
@@ -278,7 +278,7 @@ public class RolloutController {
         // Every check passed: fold this step's evidence into what later steps inherit, then move on.
         Map<String, Map<String, Double>> memory = new HashMap<>(status.memory());
         for (CheckSpec check : policy.checks()) {
-            memory.put(check.name(), judges.apply(check).endStep(observed.get(check.name()), ctx, memory(status, check.name())).values());
+            memory.put(check.name(), judgeOf.get(check.name()).endStep(observed.get(check.name()), ctx, memory(status, check.name())).values());
         }
         b.memory = memory;
         int next = index + 1;
@@ -338,23 +338,24 @@ public class RolloutController {
     }
 
     private static void confirmApplied(RolloutStatus.Builder b, Weights applied, Instant now) {
-        b.applied = applied;
-        b.canaryWeight = applied.canary();
+        settle(b, applied);
+        // a step's metric window starts when its weights are in place
+        b.stepStartedAt = now.toString();
+    }
+
+    /** Record {@code live} as what the target has, with no move in flight. */
+    private static void settle(RolloutStatus.Builder b, Weights live) {
+        b.applied = live;
+        b.canaryWeight = live.canary();
         b.intended = null;
         b.previous = null;
         b.intendedOn = null;
-        // a step's metric window starts when its weights are in place
-        b.stepStartedAt = now.toString();
     }
 
     private TickResult pauseForHuman(CanaryRollout cr, Policy policy, LiveTraffic live, Weights expected) {
         RolloutStatus.Builder b = cr.getStatus().toBuilder();
         // what is live now is what Aviary leaves alone; a resume re-applies the step's weights
-        b.applied = Weights.of(live.split());
-        b.canaryWeight = live.split().canaryWeight();
-        b.intended = null;
-        b.previous = null;
-        b.intendedOn = null;
+        settle(b, Weights.of(live.split()));
         return pause(cr, policy, live, b, "the weights on " + policy.target().describe() + " were changed by someone else (expected "
                 + expected.toSplit().describe() + ", found " + live.split().describe() + "); Aviary does not fight it."
                 + " Resume with: kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name()
@@ -434,7 +435,6 @@ public class RolloutController {
     }
 
     private static String seconds(Duration d) {
-        long s = d.toSeconds();
-        return s >= 120 ? (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s") : s + "s";
+        return Durations.format(d.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     }
 }

@@ -117,13 +117,9 @@ public class PrometheusSource implements MetricSource {
         String arm = "baseline".equals(check.arm()) ? arms.baseline() : arms.canary();
         String sel = selectorFor(policy, arms, arm);
         String w = PromQL.window(window);
-        TreeMap<Double, Double> cumulative = new TreeMap<>();
-        for (PrometheusClient.Sample s : prometheus.query("sum by (le) (increase(" + DURATION_BUCKET + "{" + sel + "}[" + w + "]))")) {
-            String le = s.labels().get("le");
-            if (le != null) cumulative.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value());
-        }
+        TreeMap<Double, Double> cumulative = buckets(prometheus.query("sum by (le) (increase(" + DURATION_BUCKET + "{" + sel + "}[" + w + "]))"));
         Double total = cumulative.get(Double.POSITIVE_INFINITY);
-        if (total == null || total.isNaN() || total < 0.5) return new Observation.Missing("no latency histogram for the " + armName(check) + " yet");
+        if (total == null || total < 0.5) return new Observation.Missing("no latency histogram for the " + armName(check) + " yet");
         double bound = check.max() == null ? Double.NaN : check.max();
         Double within = cumulative.get(bound);
         if (within == null) {
@@ -168,11 +164,7 @@ public class PrometheusSource implements MetricSource {
         List<TreeMap<Double, Double>> cumulative = new java.util.ArrayList<>();
         java.util.TreeSet<Double> bounds = new java.util.TreeSet<>();
         for (String arm : List.of(arms.baseline(), arms.canary())) {
-            TreeMap<Double, Double> c = new TreeMap<>();
-            for (PrometheusClient.Sample s : prometheus.query(PromQL.fill(check.query(), arm, window))) {
-                String le = s.labels().get("le");
-                if (le != null && !Double.isNaN(s.value())) c.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value());
-            }
+            TreeMap<Double, Double> c = buckets(prometheus.query(PromQL.fill(check.query(), arm, window)));
             if (!c.containsKey(Double.POSITIVE_INFINITY)) {
                 return new Observation.Missing("the " + check.name() + " query gave no histogram (series with an le label, up to +Inf) for "
                         + arm + ": " + check.query());
@@ -182,6 +174,18 @@ public class PrometheusSource implements MetricSource {
         }
         double[] upper = bounds.stream().mapToDouble(Double::doubleValue).toArray();
         return new Observation.Histogram(upper, perBucket(cumulative.get(0), upper), perBucket(cumulative.get(1), upper));
+    }
+
+    /** Cumulative histogram buckets by upper bound (+Inf included); series without an le label or with NaN are skipped. */
+    private static TreeMap<Double, Double> buckets(List<PrometheusClient.Sample> samples) {
+        TreeMap<Double, Double> cumulative = new TreeMap<>();
+        for (PrometheusClient.Sample s : samples) {
+            String le = s.labels().get("le");
+            if (le != null && !Double.isNaN(s.value())) {
+                cumulative.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value());
+            }
+        }
+        return cumulative;
     }
 
     /** Non-cumulative counts on the given bounds; a bound an arm lacks takes that arm's next lower cumulative count. */
