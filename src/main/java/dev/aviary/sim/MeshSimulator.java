@@ -30,8 +30,8 @@ import org.jboss.logging.Logger;
  */
 public final class MeshSimulator implements AutoCloseable {
 
-    /** Istio's default buckets for istio_request_duration_milliseconds. */
-    static final double[] ISTIO_BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
+    /** Istio's default buckets for istio_request_duration_milliseconds (ms; +Inf implied). */
+    public static final double[] ISTIO_BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
         600000, 1800000, 3600000};
     static final String REQUEST_PATH = "/v1/models/model:predict";
     private static final String[] LABELS = {"reporter", "source_workload", "destination_service_name", "destination_service_namespace",

@@ -1,14 +1,15 @@
 package dev.aviary.simulate;
 
 import dev.aviary.sim.ArmBehaviour;
+import dev.aviary.sim.MeshSimulator;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
 /** Istio's default request-duration histogram buckets (ms) and the arm's probability of each. */
 public final class Buckets {
 
     /** Upper bounds in ms; the last bucket is open-ended (+Inf). */
-    public static final double[] UPPER_MS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
-            300000, 600000, 1800000, 3600000, Double.POSITIVE_INFINITY};
+    public static final double[] UPPER_MS = java.util.stream.DoubleStream.concat(
+            java.util.Arrays.stream(MeshSimulator.ISTIO_BUCKETS), java.util.stream.DoubleStream.of(Double.POSITIVE_INFINITY)).toArray();
 
     private Buckets() {}
 
