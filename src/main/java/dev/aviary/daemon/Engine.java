@@ -50,6 +50,8 @@ public class Engine {
     private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Per policy, the failure its ticks last ended in, so a failure that repeats is logged once, not every tick. */
+    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     private final ExecutorService workers;
     private volatile Instant nextReload = Instant.EPOCH;
     private volatile Instant lastHeartbeat;
@@ -167,10 +169,19 @@ public class Engine {
         try {
             if (!leading()) return; // stopped or lost the Lease since the tick was queued
             controller.tick(p);
+            lastFailure.remove(p.key());
         } catch (RolloutConflict e) {
             LOG.debugf("%s: %s; the next tick re-reads", p.key(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warnf(e, "%s: tick failed; the next tick retries", p.key());
+            // the controller holds and counts what a tick did not expect; what reaches here is the CanaryRollout
+            // itself out of reach (API server down, RBAC): nothing to record it in, so say it once per message
+            String message = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
+            if (message.equals(lastFailure.put(p.key(), message))) {
+                LOG.debugf("%s: tick failed again: %s", p.key(), message);
+            } else {
+                LOG.warnf("%s: tick failed: %s; the next tick retries", p.key(), message);
+                LOG.debugf(e, "%s: the failure in full", p.key());
+            }
         } finally {
             inFlight.remove(p.key());
         }

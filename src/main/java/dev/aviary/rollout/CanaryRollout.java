@@ -1,5 +1,6 @@
 package dev.aviary.rollout;
 
+import dev.aviary.policy.Policy;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -26,4 +27,10 @@ public class CanaryRollout extends CustomResource<RolloutSpec, RolloutStatus> im
 
     /** Humans ask for pause / resume / abort / promote / restart by setting this annotation; Aviary clears it. */
     public static final String REQUEST_ANNOTATION = "aviary.dev/request";
+
+    /** The command a person runs to make a request (pause, resume, abort, promote, restart) of this policy's rollout. */
+    public static String requestCommand(Policy policy, String request) {
+        return "kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name() + " " + REQUEST_ANNOTATION + "="
+                + request + " --overwrite";
+    }
 }

@@ -37,6 +37,9 @@ import java.util.stream.Collectors;
  * then the target is patched (resourceVersion-guarded), then the weights are recorded as applied. A tick that
  * finds an intent in flight compares the live weights with it: equal means the patch landed (confirm), equal to
  * the weights before it means it did not (re-apply), anything else means a person changed them (pause).
+ *
+ * <p>A tick that fails in a way it did not expect holds and is counted in the CanaryRollout ({@link TickFailures});
+ * the same failure again and again, or a move that cannot be finished, ends in a pause, never in a loop.
  */
 public class RolloutController {
 
@@ -70,6 +73,20 @@ public class RolloutController {
 
     public TickResult tick(Policy policy) {
         CanaryRollout cr = rollouts.getOrCreate(policy);
+        boolean failing = cr.getStatus().error() != null;
+        TickResult result;
+        try {
+            result = decide(cr, policy);
+        } catch (RolloutConflict e) {
+            throw e; // someone wrote the CanaryRollout meanwhile: the next tick re-reads and decides again
+        } catch (RuntimeException e) {
+            return failed(policy, e);
+        }
+        if (failing) recovered(policy);
+        return result;
+    }
+
+    private TickResult decide(CanaryRollout cr, Policy policy) {
         RolloutStatus status = cr.getStatus();
         TrafficRouter router = routers.stream().filter(r -> r.supports(policy)).findFirst().orElse(null);
         if (router == null) {
@@ -93,6 +110,7 @@ public class RolloutController {
             cr.getMetadata().setAnnotations(annotations);
         }
         boolean order = request != null && ORDERS.contains(request);
+        String identity = live.canaryIdentity();
 
         // A write in flight when the last tick ended (crash, conflict): finish it or notice a person's hand.
         if (status.intended() != null) {
@@ -111,8 +129,20 @@ public class RolloutController {
                 status = cr.getStatus();
             } else if (liveWeights.equals(status.previous()) && live.resourceVersion().equals(status.intendedOn())) {
                 // the target is untouched since the intent was recorded: the patch never landed
-                return apply(cr, policy, router, live, status.intended().toSplit(), status.lastDecision(), status.phase(),
-                        "finishing the interrupted move to " + status.intended().toSplit().describe(), status.toBuilder());
+                if (newCanary(status, identity)) {
+                    // a new build never inherits a move decided for the old one: it starts over below
+                    RolloutStatus.Builder b = status.toBuilder();
+                    settle(b, liveWeights);
+                    cr.setStatus(b.build());
+                    status = cr.getStatus();
+                } else if (status.attempts() >= TickFailures.LIMIT) {
+                    RolloutStatus.Builder b = status.toBuilder();
+                    settle(b, liveWeights);
+                    return pause(cr, policy, live, b, TickFailures.unfinishedMove(policy, status, live.split().describe()));
+                } else {
+                    return apply(cr, policy, router, live, status.intended().toSplit(), status.lastDecision(), status.phase(),
+                            "finishing the interrupted move to " + status.intended().toSplit().describe(), status.toBuilder());
+                }
             } else {
                 // the target was written since the intent (a revert looks exactly like "never landed"): ask a person
                 return pauseForHuman(cr, policy, live, status.intended());
@@ -123,10 +153,7 @@ public class RolloutController {
         }
 
         // A new canary (changed pod template / revision), or a person asked to start over.
-        String identity = live.canaryIdentity();
-        boolean newCanary = identity != null && !identity.equals(status.canaryIdentity())
-                // an identity first seen mid-rollout may belong to a build the evidence so far was not about
-                && (status.canaryIdentity() != null || status.phase() == Phase.Progressing);
+        boolean newCanary = newCanary(status, identity);
         if (newCanary || "restart".equals(request)) {
             RolloutStatus.Builder b = status.toBuilder();
             b.phase = Phase.Pending;
@@ -185,11 +212,20 @@ public class RolloutController {
                 RolloutStatus.Builder b = status.toBuilder();
                 b.canaryIdentity = identity;
                 b.policyHash = policy.hash();
-                yield start(cr, policy, router, live, b, "starting the rollout");
+                // nothing has moved yet: arms that cannot be told apart stop the rollout before it starts
+                String oneSeries = oneSeries(policy, knownArms(router, policy));
+                yield oneSeries != null ? pause(cr, policy, live, b, oneSeries) : start(cr, policy, router, live, b, "starting the rollout");
             }
             case Progressing -> judge(cr, policy, router, live, now);
             case Paused, Promoted, RolledBack -> new TickResult(Decision.HOLD, status.phase(), status.step(), status.message());
         };
+    }
+
+    /** A canary other than the one this rollout is about (changed pod template, new revision). */
+    private static boolean newCanary(RolloutStatus status, String identity) {
+        return identity != null && !identity.equals(status.canaryIdentity())
+                // an identity first seen mid-rollout may belong to a build the evidence so far was not about
+                && (status.canaryIdentity() != null || status.phase() == Phase.Progressing);
     }
 
     private TickResult start(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, RolloutStatus.Builder b,
@@ -214,6 +250,8 @@ public class RolloutController {
         } catch (TargetException e) {
             return hold(cr, policy, "cannot tell the arms apart: " + e.getMessage());
         }
+        String oneSeries = oneSeries(policy, arms);
+        if (oneSeries != null) return pause(cr, policy, live, oneSeries);
         StepContext ctx = new StepContext(expectedCanaryShare(step), index, policy.steps().size(),
                 policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
 
@@ -297,6 +335,8 @@ public class RolloutController {
     private TickResult apply(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired,
             Decision decision, Phase phase, String message, RolloutStatus.Builder b) {
         Instant now = clock.instant();
+        // counted before the patch, so a move whose patch kills the daemon is not tried forever either
+        b.attempts = Weights.of(desired).equals(b.intended) ? b.attempts + 1 : 1;
         b.intended = Weights.of(desired);
         b.previous = Weights.of(live.split());
         b.intendedOn = live.resourceVersion();
@@ -309,9 +349,12 @@ public class RolloutController {
         if (!desired.equals(live.split())) {
             try {
                 patch(policy, router, live, desired);
-            } catch (TargetException e) {
-                // The intent stays recorded; the next tick re-reads the target and finishes or pauses.
+            } catch (TargetException.Conflict e) {
+                // The intent stays recorded; the next tick re-reads the target and pauses for whoever wrote it.
                 return new TickResult(Decision.HOLD, phase, b.step, "could not patch " + policy.target().describe() + ": " + e.getMessage());
+            } catch (TargetException e) {
+                // The intent stays recorded: the next tick tries again, a bounded number of times.
+                throw new TickFailures.MoveRefused("could not patch " + policy.target().describe() + ": " + e.getMessage());
             }
         }
         b = cr.getStatus().toBuilder();
@@ -350,6 +393,7 @@ public class RolloutController {
         b.intended = null;
         b.previous = null;
         b.intendedOn = null;
+        b.attempts = 0;
     }
 
     private TickResult pauseForHuman(CanaryRollout cr, Policy policy, LiveTraffic live, Weights expected) {
@@ -358,8 +402,28 @@ public class RolloutController {
         settle(b, Weights.of(live.split()));
         return pause(cr, policy, live, b, "the weights on " + policy.target().describe() + " were changed by someone else (expected "
                 + expected.toSplit().describe() + ", found " + live.split().describe() + "); Aviary does not fight it."
-                + " Resume with: kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name()
-                + " " + CanaryRollout.REQUEST_ANNOTATION + "=resume --overwrite");
+                + " Resume with: " + CanaryRollout.requestCommand(policy, "resume"));
+    }
+
+    /** The arms' labels when the router can tell them now; null when not (the judge says why when it needs them). */
+    private static ArmLabels knownArms(TrafficRouter router, Policy policy) {
+        try {
+            return router.armLabels(policy);
+        } catch (TargetException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Why the rollout cannot be judged when both arms resolve to one metric label value (both subsets labelled
+     * {@code version: v1}, say): both read one series, so no comparison can fail; null when they differ.
+     */
+    private static String oneSeries(Policy policy, ArmLabels arms) {
+        if (arms == null || arms.baseline() == null || !arms.baseline().equals(arms.canary())) return null;
+        return "baseline and canary both resolve to the metric label value \"" + TickFailures.oneLine(arms.baseline())
+                + "\": both arms would read one series and no check could fail. Give the two subsets different `version`"
+                + " labels (in the DestinationRule and on their pods), or name the values with baseline.version and"
+                + " canary.version in the policy; then resume with: " + CanaryRollout.requestCommand(policy, "resume");
     }
 
     private TickResult pause(CanaryRollout cr, Policy policy, LiveTraffic live, String message) {
@@ -367,10 +431,14 @@ public class RolloutController {
     }
 
     private TickResult pause(CanaryRollout cr, Policy policy, LiveTraffic live, RolloutStatus.Builder b, String message) {
+        return pause(cr, policy, live.split().canaryWeight(), b, message);
+    }
+
+    private TickResult pause(CanaryRollout cr, Policy policy, int canaryWeight, RolloutStatus.Builder b, String message) {
         b.phase = Phase.Paused;
         b.lastDecision = Decision.PAUSE;
         b.message = message;
-        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, live.split().canaryWeight(), message);
+        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, canaryWeight, message);
         cr = save(cr, b);
         publish(policy, cr.getStatus(), Decision.PAUSE, message);
         return new TickResult(Decision.PAUSE, Phase.Paused, b.step, message);
@@ -386,6 +454,51 @@ public class RolloutController {
         cr = save(cr, b);
         publish(policy, cr.getStatus(), Decision.HOLD, message);
         return new TickResult(Decision.HOLD, b.phase, b.step, message);
+    }
+
+    /**
+     * A tick failed in a way it did not expect: hold where the rollout stands, record the failure once and count
+     * its repeats in the CanaryRollout, and pause once it has repeated {@link TickFailures#LIMIT} times.
+     */
+    private TickResult failed(Policy policy, RuntimeException e) {
+        // this tick's copy may be half-changed: record the failure on what the cluster holds
+        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
+        if (cr == null) throw e;
+        RolloutStatus s = cr.getStatus();
+        TickFailures.Assessment a = TickFailures.assess(s, TickFailures.describe(e), clock.instant());
+        TickFailures.log(policy, a, e);
+        TickError error = a.error();
+        RolloutStatus.Builder b = s.toBuilder();
+        b.error = error;
+        switch (a.reaction()) {
+            case QUIET -> {
+                return new TickResult(Decision.HOLD, s.phase(), s.step(), error.message());
+            }
+            case PAUSE -> {
+                // the move in flight, if any, is given up: a resume decides again from what is live
+                settle(b, s.applied() != null ? s.applied() : s.previous() != null ? s.previous() : Weights.of(TrafficSplit.BASELINE_ONLY));
+                return pause(cr, policy, s.canaryWeight(), b, TickFailures.paused(policy, error));
+            }
+            default -> {
+                if (TickFailures.moving(s)) {
+                    b.message = TickFailures.holding(error);
+                    // a move in flight keeps its decision: finishing it records that, not this hold
+                    if (s.intended() == null) b.lastDecision = Decision.HOLD;
+                }
+                cr = save(cr, b);
+                if (a.reaction() == TickFailures.Reaction.ANNOUNCE) publish(policy, cr.getStatus(), Decision.HOLD, error.message());
+                return new TickResult(Decision.HOLD, s.phase(), s.step(), b.message);
+            }
+        }
+    }
+
+    /** A tick went through after failing ones: the count starts over. */
+    private void recovered(Policy policy) {
+        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
+        if (cr == null || cr.getStatus().error() == null) return;
+        RolloutStatus.Builder b = cr.getStatus().toBuilder();
+        b.error = null;
+        save(cr, b);
     }
 
     private CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {

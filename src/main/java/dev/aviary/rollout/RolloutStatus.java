@@ -16,10 +16,14 @@ import java.util.Map;
  * @param previous              the weights the target had when {@code intended} was decided
  * @param intendedOn            the target's resourceVersion when {@code intended} was decided: if the target still
  *                              has it, the patch never landed; if not, someone wrote the target meanwhile
+ * @param attempts              how many times the move to {@code intended} was tried (0 when none is in flight):
+ *                              counted before each try, so even a daemon that dies mid-move stops retrying it
  * @param applied               the weights Aviary last saw applied on the target
  * @param canaryWeight          canary weight as applied (for printer columns)
  * @param lastDecision          the last decision (for printer columns)
  * @param message               one line on why the rollout is where it is
+ * @param error                 the failure the last ticks ran into, counted while it repeats; null after a tick
+ *                              that went through
  * @param noDataSince           when checks started missing data (ISO-8601), null while data flows
  * @param memory                per check, what its judge carries across steps (e-value products...)
  * @param checks                the last verdicts
@@ -34,10 +38,12 @@ public record RolloutStatus(
         Weights intended,
         Weights previous,
         String intendedOn,
+        int attempts,
         Weights applied,
         int canaryWeight,
         Decision lastDecision,
         String message,
+        TickError error,
         String noDataSince,
         Map<String, Map<String, Double>> memory,
         List<CheckRecord> checks,
@@ -59,10 +65,12 @@ public record RolloutStatus(
         b.intended = intended;
         b.previous = previous;
         b.intendedOn = intendedOn;
+        b.attempts = attempts;
         b.applied = applied;
         b.canaryWeight = canaryWeight;
         b.lastDecision = lastDecision;
         b.message = message;
+        b.error = error;
         b.noDataSince = noDataSince;
         b.memory = memory;
         b.checks = checks;
@@ -80,17 +88,20 @@ public record RolloutStatus(
         public Weights intended;
         public Weights previous;
         public String intendedOn;
+        public int attempts;
         public Weights applied;
         public int canaryWeight;
         public Decision lastDecision;
         public String message;
+        public TickError error;
         public String noDataSince;
         public Map<String, Map<String, Double>> memory;
         public List<CheckRecord> checks;
         public List<HistoryEntry> history;
 
         public RolloutStatus build() {
-            return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, applied, canaryWeight, lastDecision, message, noDataSince, memory, checks, history);
+            return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, attempts,
+                    applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history);
         }
     }
 }

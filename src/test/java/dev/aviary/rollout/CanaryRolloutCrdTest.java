@@ -29,8 +29,8 @@ class CanaryRolloutCrdTest {
         cr.setMetadata(new ObjectMetaBuilder().withName("image-classifier").withNamespace("default")
                 .withCreationTimestamp("2026-11-22T10:00:00Z").build());
         cr.setSpec(new RolloutSpec("image-classifier", "policies/image-classifier.yaml", "VirtualService/image-classifier"));
-        cr.setStatus(new RolloutStatus(Phase.Progressing, 1, "2026-11-22T10:05:00Z", "abc", "hash", null, null, null,
-                Weights.of(new dev.aviary.traffic.TrafficSplit(30, null, 0)), 30, Decision.ADVANCE, "step 1 passed", null,
+        cr.setStatus(new RolloutStatus(Phase.Progressing, 1, "2026-11-22T10:05:00Z", "abc", "hash", null, null, null, 0,
+                Weights.of(new dev.aviary.traffic.TrafficSplit(30, null, 0)), 30, Decision.ADVANCE, "step 1 passed", null, null,
                 Map.of(), List.of(), List.of()));
         JsonNode object = new ObjectMapper().readTree(new KubernetesSerialization().asJson(cr));
         assertEquals("aviary.dev/v1", object.path("apiVersion").asText());

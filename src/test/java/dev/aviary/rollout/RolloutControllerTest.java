@@ -464,7 +464,11 @@ class RolloutControllerTest {
         }
     }
 
-    static final class Killed extends RuntimeException {
+    /**
+     * The process dying mid-tick. An Error, not a RuntimeException: nothing of the dying process runs after it,
+     * so the tick's own failure handling (which catches what a tick did not expect) must not see it either.
+     */
+    static final class Killed extends Error {
         Killed() {
             super("killed");
         }
