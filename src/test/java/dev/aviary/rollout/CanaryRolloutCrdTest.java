@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,8 @@ class CanaryRolloutCrdTest {
                 .withCreationTimestamp("2026-11-22T10:00:00Z").build());
         cr.setSpec(new RolloutSpec("image-classifier", "policies/image-classifier.yaml", "VirtualService/image-classifier"));
         cr.setStatus(new RolloutStatus(Phase.Progressing, 1, "2026-11-22T10:05:00Z", "abc", "hash", null, null, null, 0,
-                Weights.of(new dev.aviary.traffic.TrafficSplit(30, null, 0)), 30, Decision.ADVANCE, "step 1 passed", null, null,
+                Weights.of(new dev.aviary.traffic.TrafficSplit(30, null, 0)), 30, Decision.ADVANCE, "step 1 passed",
+                new TickError("IndexOutOfBoundsException: Index -1 out of bounds for length 1", 2, "2026-11-22T10:06:00Z"), null,
                 Map.of(), List.of(), List.of()));
         JsonNode object = new ObjectMapper().readTree(new KubernetesSerialization().asJson(cr));
         assertEquals("aviary.dev/v1", object.path("apiVersion").asText());
@@ -48,5 +50,23 @@ class CanaryRolloutCrdTest {
         JsonNode status = version.path("schema").path("openAPIV3Schema").path("properties").path("status");
         assertTrue(status.path("x-kubernetes-preserve-unknown-fields").asBoolean());
         for (JsonNode phase : status.path("properties").path("phase").path("enum")) assertNotNull(Phase.valueOf(phase.asText()));
+        assertSchemaMatches(RolloutStatus.class, status);
+        assertTrue(status.path("properties").has("error"), "the failure count is schema'd");
+    }
+
+    /** Every property the schema declares is a field of the record, with a type that holds it. */
+    private static void assertSchemaMatches(Class<?> record, JsonNode schema) {
+        Map<String, Class<?>> fields = new java.util.HashMap<>();
+        for (RecordComponent c : record.getRecordComponents()) fields.put(c.getName(), c.getType());
+        schema.path("properties").fields().forEachRemaining(p -> {
+            Class<?> type = fields.get(p.getKey());
+            assertNotNull(type, record.getSimpleName() + " has no field " + p.getKey() + " that the CRD declares");
+            String declared = p.getValue().path("type").asText();
+            String expected = type == int.class || type == Integer.class ? "integer"
+                    : type == String.class || type.isEnum() ? "string"
+                    : type.isRecord() ? "object" : declared;
+            assertEquals(expected, declared, record.getSimpleName() + "." + p.getKey());
+            if (type.isRecord()) assertSchemaMatches(type, p.getValue());
+        });
     }
 }
