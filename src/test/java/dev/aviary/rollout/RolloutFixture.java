@@ -1,0 +1,309 @@
+package dev.aviary.rollout;
+
+
+import dev.aviary.analysis.ArmCounts;
+import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.analysis.Observation;
+import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import dev.aviary.policy.Target;
+import dev.aviary.sandbox.Sandbox;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficSplit;
+import dev.aviary.traffic.istio.IstioRouter;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What the controller's tests share: the mock API server (CRUD mode) holding the sandbox's image-classifier objects
+ * (a named "primary" route after a "health" route), scripted measurements standing in for Prometheus, a clock the
+ * test moves, the events published, and routers that die, fail or race at chosen moments.
+ */
+abstract class RolloutFixture {
+
+    static KubernetesClient client;
+
+    final ScriptedMetrics metrics = new ScriptedMetrics();
+    final List<RolloutEvent> events = new ArrayList<>();
+    final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T10:00:00Z"));
+    final JudgeFactory judges = new JudgeFactory();
+    Policy policy;
+
+    @BeforeEach
+    void load() {
+        client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default").delete();
+        client.genericKubernetesResources("networking.istio.io/v1alpha3", "DestinationRule").inNamespace("default").delete();
+        client.apps().deployments().inNamespace("default").delete();
+        client.services().inNamespace("default").delete();
+        client.resources(CanaryRollout.class).inNamespace("default").delete();
+        Sandbox.load(client, "sandbox/cluster/image-classifier.yaml");
+        policy = policy(Duration.ofMinutes(2), Policy.TimeoutAction.ROLLBACK);
+    }
+
+
+    /** Started, with healthy metrics and the first step's minDuration over: the next tick moves to 30%. */
+    RolloutController startedWithStepDue() {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        metrics.healthy();
+        clock.advance(Duration.ofMinutes(1));
+        return c;
+    }
+
+    /** A rollout in its second step, at 30%. */
+    RolloutController atWeight30() {
+        RolloutController c = startedWithStepDue();
+        c.tick(policy);
+        return c;
+    }
+
+    RolloutController controller(TrafficRouter router) {
+        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges::create, judges.sampleRatioGuard(),
+                events::add, clock);
+    }
+
+    static Policy policy(Duration maxStep, Policy.TimeoutAction onTimeout) {
+        return new Policy("image-classifier", "default",
+                Target.istio(new Target.IstioTarget("image-classifier", "primary", new Target.Arm("resnet50", null, null),
+                        new Target.Arm("resnet101", null, null))),
+                Duration.ofSeconds(30),
+                List.of(new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(1)),
+                        new Step(30, null, null, Duration.ofMinutes(1)),
+                        new Step(100, null, null, Duration.ZERO)),
+                maxStep, onTimeout, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE),
+                List.of(new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null,
+                        null, null, 0, null)),
+                0.01, 500, List.of(), null, "hash-1");
+    }
+
+    Policy withSteps(Step... steps) {
+        return new Policy(policy.name(), policy.namespace(), policy.target(), policy.interval(), List.of(steps), policy.maxStepDuration(),
+                policy.onTimeout(), policy.noData(), policy.checks(), policy.alpha(), policy.minRequests(), policy.notifications(),
+                policy.source(), policy.hash());
+    }
+
+    CanaryRollout rollout() {
+        return client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier").get();
+    }
+
+    void request(String what) {
+        client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier")
+                .edit(cr -> { cr.getMetadata().setAnnotations(Map.of(CanaryRollout.REQUEST_ANNOTATION, what)); return cr; });
+    }
+
+    GenericKubernetesResource vs() {
+        return client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default")
+                .withName("image-classifier").get();
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> http(GenericKubernetesResource vs) {
+        return (List<Map<String, Object>>) ((Map<String, Object>) vs.getAdditionalProperties().get("spec")).get("http");
+    }
+
+    @SuppressWarnings("unchecked")
+    int canaryWeight() {
+        for (Map<String, Object> route : http(vs())) {
+            if ("primary".equals(route.get("name"))) {
+                Object w = ((List<Map<String, Object>>) route.get("route")).get(1).get("weight");
+                return w == null ? 0 : ((Number) w).intValue();
+            }
+        }
+        throw new AssertionError("no primary route");
+    }
+
+    Map<String, Object> managedHeaderRoute() {
+        return http(vs()).stream().filter(r -> String.valueOf(r.get("name")).contains("aviary")).findFirst().orElse(null);
+    }
+
+    /** As a person's kubectl apply would: straight to the API server, not through a controller. */
+    void setSplitByHand(TrafficSplit split) {
+        try {
+            IstioRouter r = new IstioRouter(client);
+            r.apply(policy, split, r.read(policy).resourceVersion());
+        } catch (TargetException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    void setCanaryWeightByHand(int canary) {
+        GenericKubernetesResource vs = vs();
+        for (Map<String, Object> route : http(vs)) {
+            if ("primary".equals(route.get("name"))) {
+                List<Map<String, Object>> d = (List<Map<String, Object>>) route.get("route");
+                d.get(0).put("weight", 100 - canary);
+                d.get(1).put("weight", canary);
+            }
+        }
+        client.resource(vs).update();
+    }
+
+    /** Healthy, identical arms unless a test says otherwise; request shares follow the step's split. */
+    static final class ScriptedMetrics implements MetricSource {
+        Observation errors = new Observation.Missing("nothing scripted yet");
+        Observation requests;
+
+        void healthy() {
+            errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 30));
+            requests = null;
+        }
+
+        @Override
+        public Observation observe(Policy policy, CheckSpec check, ArmLabels arms, Duration window) {
+            return errors;
+        }
+
+        @Override
+        public Observation requests(Policy policy, ArmLabels arms, Duration window) {
+            return requests != null ? requests : errors;
+        }
+    }
+
+    /**
+     * The process dying mid-tick. An Error, not a RuntimeException: nothing of the dying process runs after it,
+     * so the tick's own failure handling (which catches what a tick did not expect) must not see it either.
+     */
+    static final class Killed extends Error {
+        Killed() {
+            super("killed");
+        }
+    }
+
+    static class Delegating implements TrafficRouter {
+        final TrafficRouter inner;
+
+        Delegating(TrafficRouter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public boolean supports(Policy policy) {
+            return inner.supports(policy);
+        }
+
+        @Override
+        public ArmLabels armLabels(Policy policy) throws TargetException {
+            return inner.armLabels(policy);
+        }
+
+        @Override
+        public LiveTraffic read(Policy policy) throws TargetException {
+            return inner.read(policy);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            return inner.apply(policy, desired, resourceVersion);
+        }
+    }
+
+    /** A router whose process dies on the first write, before or after the patch reaches the API server. */
+    static final class Dying extends Delegating {
+        final boolean afterPatch;
+
+        Dying(TrafficRouter inner, boolean afterPatch) {
+            super(inner);
+            this.afterPatch = afterPatch;
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (afterPatch) inner.apply(policy, desired, resourceVersion);
+            throw new Killed();
+        }
+    }
+
+    /** An API hiccup on every read. */
+    static final class FailingRead extends Delegating {
+        FailingRead(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public LiveTraffic read(Policy policy) throws TargetException {
+            throw new TargetException("reading VirtualService default/image-classifier failed: timeout");
+        }
+    }
+
+    /** Lands the patch while a person annotates the CanaryRollout, so recording the move conflicts. */
+    static final class TouchesRolloutOnApply extends Delegating {
+        TouchesRolloutOnApply(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            String v = inner.apply(policy, desired, resourceVersion);
+            client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier").edit(cr -> {
+                cr.getMetadata().setAnnotations(Map.of("example.com/note", "looking"));
+                return cr;
+            });
+            return v;
+        }
+    }
+
+    /** A GitOps tool labels the VirtualService just before Aviary's first patch lands. */
+    static final class LabelsTargetBeforeFirstApply extends Delegating {
+        private boolean done;
+
+        LabelsTargetBeforeFirstApply(TrafficRouter inner) {
+            super(inner);
+        }
+
+        @Override
+        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (!done) {
+                done = true;
+                client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default")
+                        .withName("image-classifier").edit(vs -> {
+                            vs.getMetadata().getLabels().put("gitops", "synced");
+                            return vs;
+                        });
+            }
+            return inner.apply(policy, desired, resourceVersion);
+        }
+    }
+
+    static final class MovableClock extends Clock {
+        private Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
+
