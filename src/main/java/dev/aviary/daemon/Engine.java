@@ -6,6 +6,7 @@ import dev.aviary.policy.Problem;
 import dev.aviary.policy.ReloadReport;
 import java.nio.file.Path;
 import java.util.List;
+import dev.aviary.rollout.FailureLog;
 import dev.aviary.rollout.RolloutConflict;
 import dev.aviary.rollout.RolloutController;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -50,8 +51,8 @@ public class Engine {
     private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    /** Per policy, the failure its ticks last ended in, so a failure that repeats is logged once, not every tick. */
-    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
+    /** A failure that repeats on every tick is logged once, not every tick. */
+    private final FailureLog failures = new FailureLog(LOG);
     private final ExecutorService workers;
     private volatile Instant nextReload = Instant.EPOCH;
     private volatile Instant lastHeartbeat;
@@ -169,19 +170,13 @@ public class Engine {
         try {
             if (!leading()) return; // stopped or lost the Lease since the tick was queued
             controller.tick(p);
-            lastFailure.remove(p.key());
+            failures.recovered(p.key());
         } catch (RolloutConflict e) {
             LOG.debugf("%s: %s; the next tick re-reads", p.key(), e.getMessage());
         } catch (RuntimeException e) {
             // the controller holds and counts what a tick did not expect; what reaches here is the CanaryRollout
             // itself out of reach (API server down, RBAC): nothing to record it in, so say it once per message
-            String message = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
-            if (message.equals(lastFailure.put(p.key(), message))) {
-                LOG.debugf("%s: tick failed again: %s", p.key(), message);
-            } else {
-                LOG.warnf("%s: tick failed: %s; the next tick retries", p.key(), message);
-                LOG.debugf(e, "%s: the failure in full", p.key());
-            }
+            failures.failed(p.key(), "tick failed, the next tick retries", e);
         } finally {
             inFlight.remove(p.key());
         }

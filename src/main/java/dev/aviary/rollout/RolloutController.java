@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * One tick of one policy's rollout: read where it stands, judge, decide, move. Everything it knows comes from the
@@ -53,6 +54,7 @@ public class RolloutController {
     private final Judge sampleRatioGuard;
     private final Notifier notifier;
     private final Clock clock;
+    private final FailureLog notifierFailures = new FailureLog(Logger.getLogger(RolloutController.class));
 
     public RolloutController(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
@@ -516,8 +518,14 @@ public class RolloutController {
         int stepNumber = s.phase() == Phase.Pending ? 0 : Math.min(s.step(), policy.steps().size() - 1) + 1;
         Weights w = s.applied() != null ? s.applied() : s.intended();
         String weights = w == null ? "?" : w.toSplit().describe();
-        notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
-                s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
+        try {
+            notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
+                    s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
+            notifierFailures.recovered(policy.key());
+        } catch (RuntimeException e) {
+            // telling people is not deciding: a broken notifier never holds up a rollout (or a rollback)
+            notifierFailures.failed(policy.key(), "could not hand a decision to the notifier", e);
+        }
     }
 
 

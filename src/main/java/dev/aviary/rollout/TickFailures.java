@@ -6,8 +6,8 @@ import java.util.Arrays;
 import org.jboss.logging.Logger;
 
 /**
- * What a rollout does when a tick fails in a way it did not expect (a bug in a router, a metric source, a judge
- * or a notifier; a patch the target refuses): it holds, says so once, counts the repeats in its status, and
+ * What a rollout does when a tick fails in a way it did not expect (a bug in a router, a metric source or a judge;
+ * a patch the target refuses): it holds, says so once, counts the repeats in its status, and
  * after {@link #LIMIT} identical failures in a row pauses for a person instead of failing on every tick forever.
  * The rules are pure; the controller reads and writes the CanaryRollout.
  */

@@ -2,9 +2,11 @@ package dev.aviary.rollout;
 
 
 import dev.aviary.analysis.ArmCounts;
+import dev.aviary.analysis.Judge;
 import dev.aviary.analysis.JudgeFactory;
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.Notifier;
 import dev.aviary.notify.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
@@ -26,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
@@ -72,8 +75,18 @@ abstract class RolloutFixture {
     }
 
     RolloutController controller(TrafficRouter router) {
-        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges::create, judges.sampleRatioGuard(),
-                events::add, clock);
+        return controller(router, metrics, judges::create, events::add);
+    }
+
+    RolloutController controller(TrafficRouter router, MetricSource metrics, Function<CheckSpec, Judge> judges, Notifier notifier) {
+        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges, this.judges.sampleRatioGuard(),
+                notifier, clock);
+    }
+
+    /** A new build of the canary: its pod template changes. */
+    void newCanaryBuild() {
+        client.apps().deployments().inNamespace("default").withName("image-classifier-resnet101")
+                .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
     }
 
     static Policy policy(Duration maxStep, Policy.TimeoutAction onTimeout) {
