@@ -8,7 +8,6 @@ import dev.aviary.analysis.StepContext;
 import dev.aviary.analysis.Verdict;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.Notifier;
-import dev.aviary.notify.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Durations;
 import dev.aviary.policy.Policy;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.jboss.logging.Logger;
 
 /**
  * One tick of one policy's rollout: read where it stands, judge, decide, move. Everything it knows comes from the
@@ -44,7 +42,6 @@ import org.jboss.logging.Logger;
  */
 public class RolloutController {
 
-    static final int HISTORY = 20;
     static final String SAMPLE_RATIO_CHECK = "sample-ratio";
 
     private final RolloutRepository rollouts;
@@ -52,9 +49,9 @@ public class RolloutController {
     private final MetricSource metrics;
     private final Function<CheckSpec, Judge> judges;
     private final Judge sampleRatioGuard;
-    private final Notifier notifier;
     private final Clock clock;
-    private final FailureLog notifierFailures = new FailureLog(Logger.getLogger(RolloutController.class));
+    private final RolloutRecorder recorder;
+    private final TickFailures failures;
 
     public RolloutController(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
@@ -63,8 +60,9 @@ public class RolloutController {
         this.metrics = metrics;
         this.judges = judges;
         this.sampleRatioGuard = sampleRatioGuard;
-        this.notifier = notifier;
         this.clock = clock;
+        this.recorder = new RolloutRecorder(rollouts, notifier, clock);
+        this.failures = new TickFailures(rollouts, recorder, clock);
     }
 
     /** What a tick did, for logs and the sandbox. */
@@ -82,9 +80,9 @@ public class RolloutController {
         } catch (RolloutConflict e) {
             throw e; // someone wrote the CanaryRollout meanwhile: the next tick re-reads and decides again
         } catch (RuntimeException e) {
-            return failed(policy, e);
+            return failures.failed(policy, e);
         }
-        if (failing) recovered(policy);
+        if (failing) failures.recovered(policy);
         return result;
     }
 
@@ -120,12 +118,12 @@ public class RolloutController {
             if (liveWeights.equals(status.intended())) {
                 RolloutStatus.Builder b = status.toBuilder();
                 confirmApplied(b, status.intended(), now);
-                cr = save(cr, b);
+                cr = recorder.save(cr, b);
                 status = cr.getStatus();
             } else if (order) {
                 // a person's order replaces the unfinished move; it starts from what is live
                 RolloutStatus.Builder b = status.toBuilder();
-                settle(b, liveWeights);
+                b.settle(liveWeights);
                 if (b.phase.terminal()) b.phase = Phase.Progressing;
                 cr.setStatus(b.build());
                 status = cr.getStatus();
@@ -134,12 +132,12 @@ public class RolloutController {
                 if (newCanary(status, identity)) {
                     // a new build never inherits a move decided for the old one: it starts over below
                     RolloutStatus.Builder b = status.toBuilder();
-                    settle(b, liveWeights);
+                    b.settle(liveWeights);
                     cr.setStatus(b.build());
                     status = cr.getStatus();
                 } else if (status.attempts() >= TickFailures.LIMIT) {
                     RolloutStatus.Builder b = status.toBuilder();
-                    settle(b, liveWeights);
+                    b.settle(liveWeights);
                     return pause(cr, policy, live, b, TickFailures.unfinishedMove(policy, status, live.split().describe()));
                 } else {
                     return apply(cr, policy, router, live, status.intended().toSplit(), status.lastDecision(), status.phase(),
@@ -172,7 +170,7 @@ public class RolloutController {
             // remember which build this rollout is about, whichever way it left Pending
             RolloutStatus.Builder b = status.toBuilder();
             b.canaryIdentity = identity;
-            cr = save(cr, b);
+            cr = recorder.save(cr, b);
             status = cr.getStatus();
         }
 
@@ -206,7 +204,7 @@ public class RolloutController {
             default -> { }
         }
         if (request != null && (status.phase() == Phase.Paused || status.phase().terminal())) {
-            cr = save(cr, status.toBuilder());
+            cr = recorder.save(cr, status.toBuilder());
         }
 
         return switch (status.phase()) {
@@ -345,8 +343,8 @@ public class RolloutController {
         b.phase = phase;
         b.lastDecision = decision;
         b.message = message;
-        b.history = appendHistory(b.history, now, decision, b.step, desired.canaryWeight(), message);
-        cr = save(cr, b);
+        b.history = RolloutRecorder.appendHistory(b.history, now, decision, b.step, desired.canaryWeight(), message);
+        cr = recorder.save(cr, b);
 
         if (!desired.equals(live.split())) {
             try {
@@ -362,8 +360,8 @@ public class RolloutController {
         b = cr.getStatus().toBuilder();
         confirmApplied(b, b.intended, now);
         // people hear of a move once it is on the target, even if recording it below loses a race
-        publish(policy, b.build(), decision, message);
-        cr = save(cr, b);
+        recorder.publish(policy, b.build(), decision, message);
+        cr = recorder.save(cr, b);
         return new TickResult(decision, phase, b.step, message);
     }
 
@@ -383,25 +381,15 @@ public class RolloutController {
     }
 
     private static void confirmApplied(RolloutStatus.Builder b, Weights applied, Instant now) {
-        settle(b, applied);
+        b.settle(applied);
         // a step's metric window starts when its weights are in place
         b.stepStartedAt = now.toString();
-    }
-
-    /** Record {@code live} as what the target has, with no move in flight. */
-    private static void settle(RolloutStatus.Builder b, Weights live) {
-        b.applied = live;
-        b.canaryWeight = live.canary();
-        b.intended = null;
-        b.previous = null;
-        b.intendedOn = null;
-        b.attempts = 0;
     }
 
     private TickResult pauseForHuman(CanaryRollout cr, Policy policy, LiveTraffic live, Weights expected) {
         RolloutStatus.Builder b = cr.getStatus().toBuilder();
         // what is live now is what Aviary leaves alone; a resume re-applies the step's weights
-        settle(b, Weights.of(live.split()));
+        b.settle(Weights.of(live.split()));
         return pause(cr, policy, live, b, "the weights on " + policy.target().describe() + " were changed by someone else (expected "
                 + expected.toSplit().describe() + ", found " + live.split().describe() + "); Aviary does not fight it."
                 + " Resume with: " + CanaryRollout.requestCommand(policy, "resume"));
@@ -433,17 +421,7 @@ public class RolloutController {
     }
 
     private TickResult pause(CanaryRollout cr, Policy policy, LiveTraffic live, RolloutStatus.Builder b, String message) {
-        return pause(cr, policy, live.split().canaryWeight(), b, message);
-    }
-
-    private TickResult pause(CanaryRollout cr, Policy policy, int canaryWeight, RolloutStatus.Builder b, String message) {
-        b.phase = Phase.Paused;
-        b.lastDecision = Decision.PAUSE;
-        b.message = message;
-        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, canaryWeight, message);
-        cr = save(cr, b);
-        publish(policy, cr.getStatus(), Decision.PAUSE, message);
-        return new TickResult(Decision.PAUSE, Phase.Paused, b.step, message);
+        return recorder.pause(cr, policy, live.split().canaryWeight(), b, message);
     }
 
     private TickResult hold(CanaryRollout cr, Policy policy, String message) {
@@ -451,61 +429,7 @@ public class RolloutController {
     }
 
     private TickResult hold(CanaryRollout cr, Policy policy, RolloutStatus.Builder b, String message) {
-        b.lastDecision = Decision.HOLD;
-        b.message = message;
-        cr = save(cr, b);
-        publish(policy, cr.getStatus(), Decision.HOLD, message);
-        return new TickResult(Decision.HOLD, b.phase, b.step, message);
-    }
-
-    /**
-     * A tick failed in a way it did not expect: hold where the rollout stands, record the failure once and count
-     * its repeats in the CanaryRollout, and pause once it has repeated {@link TickFailures#LIMIT} times.
-     */
-    private TickResult failed(Policy policy, RuntimeException e) {
-        // this tick's copy may be half-changed: record the failure on what the cluster holds
-        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
-        if (cr == null) throw e;
-        RolloutStatus s = cr.getStatus();
-        TickFailures.Assessment a = TickFailures.assess(s, TickFailures.describe(e), clock.instant());
-        TickFailures.log(policy, a, e);
-        TickError error = a.error();
-        RolloutStatus.Builder b = s.toBuilder();
-        b.error = error;
-        switch (a.reaction()) {
-            case QUIET -> {
-                return new TickResult(Decision.HOLD, s.phase(), s.step(), error.message());
-            }
-            case PAUSE -> {
-                // the move in flight, if any, is given up: a resume decides again from what is live
-                settle(b, s.applied() != null ? s.applied() : s.previous() != null ? s.previous() : Weights.of(TrafficSplit.BASELINE_ONLY));
-                return pause(cr, policy, s.canaryWeight(), b, TickFailures.paused(policy, error));
-            }
-            default -> {
-                if (TickFailures.moving(s)) {
-                    b.message = TickFailures.holding(error);
-                    // a move in flight keeps its decision: finishing it records that, not this hold
-                    if (s.intended() == null) b.lastDecision = Decision.HOLD;
-                }
-                cr = save(cr, b);
-                if (a.reaction() == TickFailures.Reaction.ANNOUNCE) publish(policy, cr.getStatus(), Decision.HOLD, error.message());
-                return new TickResult(Decision.HOLD, s.phase(), s.step(), b.message);
-            }
-        }
-    }
-
-    /** A tick went through after failing ones: the count starts over. */
-    private void recovered(Policy policy) {
-        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
-        if (cr == null || cr.getStatus().error() == null) return;
-        RolloutStatus.Builder b = cr.getStatus().toBuilder();
-        b.error = null;
-        save(cr, b);
-    }
-
-    private CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {
-        cr.setStatus(b.build());
-        return rollouts.update(cr);
+        return recorder.hold(cr, policy, b, message);
     }
 
     private static String request(CanaryRollout cr) {
@@ -513,21 +437,6 @@ public class RolloutController {
         String r = a == null ? null : a.get(CanaryRollout.REQUEST_ANNOTATION);
         return r == null ? null : r.trim().toLowerCase();
     }
-
-    private void publish(Policy policy, RolloutStatus s, Decision decision, String message) {
-        int stepNumber = s.phase() == Phase.Pending ? 0 : Math.min(s.step(), policy.steps().size() - 1) + 1;
-        Weights w = s.applied() != null ? s.applied() : s.intended();
-        String weights = w == null ? "?" : w.toSplit().describe();
-        try {
-            notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
-                    s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
-            notifierFailures.recovered(policy.key());
-        } catch (RuntimeException e) {
-            // telling people is not deciding: a broken notifier never holds up a rollout (or a rollback)
-            notifierFailures.failed(policy.key(), "could not hand a decision to the notifier", e);
-        }
-    }
-
 
     private static JudgeMemory memory(RolloutStatus status, String check) {
         Map<String, Double> m = status.memory().get(check);
@@ -542,13 +451,6 @@ public class RolloutController {
             case MIRROR -> step.mirror() / (100.0 + step.mirror());
             case HEADER_ROUTE -> Double.NaN;
         };
-    }
-
-    static List<HistoryEntry> appendHistory(List<HistoryEntry> history, Instant at, Decision decision, int step, int weight,
-            String message) {
-        List<HistoryEntry> h = new ArrayList<>(history == null ? List.of() : history);
-        h.add(new HistoryEntry(at.toString(), decision, step, weight, message));
-        return h.size() > HISTORY ? List.copyOf(h.subList(h.size() - HISTORY, h.size())) : h;
     }
 
     private static String messages(List<Verdict> verdicts) {

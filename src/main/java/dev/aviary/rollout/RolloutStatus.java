@@ -99,6 +99,16 @@ public record RolloutStatus(
         public List<CheckRecord> checks;
         public List<HistoryEntry> history;
 
+        /** Record {@code live} as what the target has, with no move in flight. */
+        public void settle(Weights live) {
+            applied = live;
+            canaryWeight = live.canary();
+            intended = null;
+            previous = null;
+            intendedOn = null;
+            attempts = 0;
+        }
+
         public RolloutStatus build() {
             return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, attempts,
                     applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history);

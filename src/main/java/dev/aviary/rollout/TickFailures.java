@@ -1,6 +1,8 @@
 package dev.aviary.rollout;
 
 import dev.aviary.policy.Policy;
+import dev.aviary.traffic.TrafficSplit;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import org.jboss.logging.Logger;
@@ -9,7 +11,7 @@ import org.jboss.logging.Logger;
  * What a rollout does when a tick fails in a way it did not expect (a bug in a router, a metric source or a judge;
  * a patch the target refuses): it holds, says so once, counts the repeats in its status, and
  * after {@link #LIMIT} identical failures in a row pauses for a person instead of failing on every tick forever.
- * The rules are pure; the controller reads and writes the CanaryRollout.
+ * The rules are pure functions of the status; {@link #failed} and {@link #recovered} apply them to the CanaryRollout.
  */
 final class TickFailures {
 
@@ -18,7 +20,60 @@ final class TickFailures {
     private static final int MAX_MESSAGE = 300;
     private static final Logger LOG = Logger.getLogger(RolloutController.class);
 
-    private TickFailures() {}
+    private final RolloutRepository rollouts;
+    private final RolloutRecorder recorder;
+    private final Clock clock;
+
+    TickFailures(RolloutRepository rollouts, RolloutRecorder recorder, Clock clock) {
+        this.rollouts = rollouts;
+        this.recorder = recorder;
+        this.clock = clock;
+    }
+
+    /**
+     * A tick failed in a way it did not expect: hold where the rollout stands, record the failure once and count
+     * its repeats in the CanaryRollout, and pause once it has repeated {@link #LIMIT} times.
+     */
+    RolloutController.TickResult failed(Policy policy, RuntimeException e) {
+        // the failed tick's copy may be half-changed: record the failure on what the cluster holds
+        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
+        if (cr == null) throw e;
+        RolloutStatus s = cr.getStatus();
+        Assessment a = assess(s, describe(e), clock.instant());
+        log(policy, a, e);
+        TickError error = a.error();
+        RolloutStatus.Builder b = s.toBuilder();
+        b.error = error;
+        switch (a.reaction()) {
+            case QUIET -> {
+                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), error.message());
+            }
+            case PAUSE -> {
+                // the move in flight, if any, is given up: a resume decides again from what is live
+                b.settle(s.applied() != null ? s.applied() : s.previous() != null ? s.previous() : Weights.of(TrafficSplit.BASELINE_ONLY));
+                return recorder.pause(cr, policy, s.canaryWeight(), b, paused(policy, error));
+            }
+            default -> {
+                if (moving(s)) {
+                    b.message = holding(error);
+                    // a move in flight keeps its decision: finishing it records that, not this hold
+                    if (s.intended() == null) b.lastDecision = Decision.HOLD;
+                }
+                cr = recorder.save(cr, b);
+                if (a.reaction() == Reaction.ANNOUNCE) recorder.publish(policy, cr.getStatus(), Decision.HOLD, error.message());
+                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), b.message);
+            }
+        }
+    }
+
+    /** A tick went through after failing ones: the count starts over. */
+    void recovered(Policy policy) {
+        CanaryRollout cr = rollouts.get(policy.namespace(), policy.name());
+        if (cr == null || cr.getStatus().error() == null) return;
+        RolloutStatus.Builder b = cr.getStatus().toBuilder();
+        b.error = null;
+        recorder.save(cr, b);
+    }
 
     enum Reaction {
         /** The first failure of its kind: hold, record it and tell people. */

@@ -1,0 +1,72 @@
+package dev.aviary.rollout;
+
+import dev.aviary.notify.Notifier;
+import dev.aviary.notify.RolloutEvent;
+import dev.aviary.policy.Policy;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/** Writes a rollout's decisions to its CanaryRollout and tells people about them. */
+final class RolloutRecorder {
+
+    static final int HISTORY = 20;
+
+    private final RolloutRepository rollouts;
+    private final Notifier notifier;
+    private final Clock clock;
+    private final FailureLog notifierFailures = new FailureLog(Logger.getLogger(RolloutController.class));
+
+    RolloutRecorder(RolloutRepository rollouts, Notifier notifier, Clock clock) {
+        this.rollouts = rollouts;
+        this.notifier = notifier;
+        this.clock = clock;
+    }
+
+    CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {
+        cr.setStatus(b.build());
+        return rollouts.update(cr);
+    }
+
+    RolloutController.TickResult hold(CanaryRollout cr, Policy policy, RolloutStatus.Builder b, String message) {
+        b.lastDecision = Decision.HOLD;
+        b.message = message;
+        cr = save(cr, b);
+        publish(policy, cr.getStatus(), Decision.HOLD, message);
+        return new RolloutController.TickResult(Decision.HOLD, b.phase, b.step, message);
+    }
+
+    /** Stop and wait for a person; the weights stay where they are ({@code canaryWeight}, for the history). */
+    RolloutController.TickResult pause(CanaryRollout cr, Policy policy, int canaryWeight, RolloutStatus.Builder b, String message) {
+        b.phase = Phase.Paused;
+        b.lastDecision = Decision.PAUSE;
+        b.message = message;
+        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, canaryWeight, message);
+        cr = save(cr, b);
+        publish(policy, cr.getStatus(), Decision.PAUSE, message);
+        return new RolloutController.TickResult(Decision.PAUSE, Phase.Paused, b.step, message);
+    }
+
+    void publish(Policy policy, RolloutStatus s, Decision decision, String message) {
+        int stepNumber = s.phase() == Phase.Pending ? 0 : Math.min(s.step(), policy.steps().size() - 1) + 1;
+        Weights w = s.applied() != null ? s.applied() : s.intended();
+        String weights = w == null ? "?" : w.toSplit().describe();
+        try {
+            notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
+                    s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
+            notifierFailures.recovered(policy.key());
+        } catch (RuntimeException e) {
+            // telling people is not deciding: a broken notifier never holds up a rollout (or a rollback)
+            notifierFailures.failed(policy.key(), "could not hand a decision to the notifier", e);
+        }
+    }
+
+    static List<HistoryEntry> appendHistory(List<HistoryEntry> history, Instant at, Decision decision, int step, int weight,
+            String message) {
+        List<HistoryEntry> h = new ArrayList<>(history == null ? List.of() : history);
+        h.add(new HistoryEntry(at.toString(), decision, step, weight, message));
+        return h.size() > HISTORY ? List.copyOf(h.subList(h.size() - HISTORY, h.size())) : h;
+    }
+}
