@@ -67,6 +67,23 @@ class RolloutFailureTest extends RolloutFixture {
     }
 
     @Test
+    void aResumeAfterTheFixCarriesOnFromTheStepItStoppedAt() {
+        RolloutController broken = controller(new Throwing(new IstioRouter(client), true, false));
+        for (int i = 0; i < LIMIT; i++) broken.tick(policy);
+        assertEquals(Phase.Paused, rollout().getStatus().phase());
+
+        RolloutController fixed = controller(new IstioRouter(client)); // the router's bug fixed, the daemon redeployed
+        assertEquals(Decision.HOLD, fixed.tick(policy).decision(), "paused until a person says otherwise");
+        assertNull(managedHeaderRoute());
+        request("resume");
+        RolloutController.TickResult r = fixed.tick(policy);
+        assertEquals(Decision.RESUME, r.decision(), r.message());
+        assertNotNull(managedHeaderRoute(), "step 1 is applied");
+        assertEquals(Phase.Progressing, rollout().getStatus().phase());
+        assertNull(rollout().getStatus().error());
+    }
+
+    @Test
     void aRouterThatThrowsOnReadHoldsPausesAndThenStopsWriting() {
         atWeight30();
         events.clear();
