@@ -55,6 +55,9 @@ public final class IstioRouter implements TrafficRouter {
     private static final Set<String> NOT_COPIED_TO_HEADER_ROUTE =
             Set.of("name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirror_percent", "mirrors");
 
+    /** The integer mirror percentages older Istio took before mirrorPercentage. */
+    private static final List<String> DEPRECATED_MIRROR_PERCENT = List.of("mirrorPercent", "mirror_percent");
+
     /** A restart changes the pod template but not the model: it must not look like a new canary. */
     private static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 
@@ -93,7 +96,7 @@ public final class IstioRouter implements TrafficRouter {
         VirtualService vs = fetch(ns, t.virtualService());
         List<Object> http = vs.http();
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, http, t);
-        TrafficSplit split = new TrafficSplit(canaryShare(m), liveHeaderRoute(vs.key(), http, m),
+        TrafficSplit split = new TrafficSplit(canaryShare(m), liveHeaderRoute(http, m),
                 liveMirrorPercent(m, ns, t.canary().subset()));
         String identity = canaryIdentity(ns, m.host(m.canary()), t.canary().subset());
         return new LiveTraffic(split, vs.resourceVersion(), true, identity);
@@ -150,11 +153,10 @@ public final class IstioRouter implements TrafficRouter {
         List<Object> dests = m.destinations();
         for (int i = 0; i < dests.size(); i++) {
             if (i == m.baseline() || i == m.canary()) continue;
-            int w = weight(dests, i);
+            int w = m.weight(i);
             if (w != 0) {
-                Map<String, Object> d = m.destination(i);
-                throw new TargetException.Invalid(m.describe() + " of VirtualService " + vs.key() + " gives weight " + w
-                        + " to " + Json.string(d, "host") + "/" + Json.string(d, "subset") + ", which is neither arm;"
+                throw new TargetException.Invalid(m.where() + " gives weight " + w + " to "
+                        + ManagedRoute.describe(dests.get(i)) + ", which is neither arm;"
                         + " Aviary keeps baseline + canary = 100, so set its weight to 0 or move it to another route");
             }
         }
@@ -171,11 +173,21 @@ public final class IstioRouter implements TrafficRouter {
         Map<String, Object> route = m.route();
         Map<String, Object> mirror = Json.map(route, "mirror");
         boolean ours = isCanaryMirror(mirror, ns, m.host(m.canary()), t.canary().subset());
-        if (desired.mirrorPercent() > 0) {
-            if (mirror != null && !ours) {
-                throw new TargetException.Invalid(m.describe() + " of VirtualService " + vs.key() + " already mirrors to "
+        double percent = desired.mirrorPercent();
+        if (Double.isNaN(percent) || percent < 0 || percent > 100) {
+            throw new TargetException.Invalid("a mirror step must mirror between 0 and 100 percent, not " + percent);
+        }
+        if (percent > 0) {
+            if (route.get("mirror") != null && !ours) {
+                throw new TargetException.Invalid(m.where() + " already mirrors to "
                         + Json.string(mirror, "host") + "/" + Json.string(mirror, "subset")
                         + "; Aviary does not replace a mirror it did not set, remove it to use a mirror step");
+            }
+            List<Object> mirrors = Json.list(route, "mirrors");
+            if (mirror == null && route.get("mirrors") != null && (mirrors == null || !mirrors.isEmpty())) {
+                // Istio refuses `mirror` next to `mirrors`
+                throw new TargetException.Invalid(m.where() + " mirrors with 'mirrors'; Istio does not accept"
+                        + " 'mirror' next to it, so remove 'mirrors' from the route to use a mirror step");
             }
             if (mirror == null) {
                 Map<String, Object> canaryDest = m.destination(m.canary());
@@ -186,11 +198,14 @@ public final class IstioRouter implements TrafficRouter {
                 patch.put(route, routePtr, "mirror", newMirror);
             }
             Map<String, Object> percentage = new LinkedHashMap<>();
-            percentage.put("value", desired.mirrorPercent());
+            percentage.put("value", percent);
             patch.put(route, routePtr, "mirrorPercentage", percentage);
+            // the deprecated integer spellings of the percentage would contradict the one just written
+            for (String old : DEPRECATED_MIRROR_PERCENT) patch.remove(route, routePtr, old);
         } else if (ours) {
             patch.remove(route, routePtr, "mirror");
             patch.remove(route, routePtr, "mirrorPercentage");
+            for (String old : DEPRECATED_MIRROR_PERCENT) patch.remove(route, routePtr, old);
         }
     }
 
@@ -201,9 +216,10 @@ public final class IstioRouter implements TrafficRouter {
             if (existing >= 0) patch.removeAt(http, "/spec/http", existing);
             return;
         }
-        Map<String, Object> wanted = headerRoute(vs.key(), m, header);
+        Map<String, Object> wanted = headerRoute(m, header);
         int managed = m.index();
-        if (existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
+        // in place means right above the managed route; a managed route at index 0 has nothing above it
+        if (existing >= 0 && existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
         if (existing >= 0) {
             patch.removeAt(http, "/spec/http", existing);
             if (existing < managed) managed--;
@@ -216,7 +232,7 @@ public final class IstioRouter implements TrafficRouter {
      * with the managed route's other behaviour (timeout, retries, rewrite, headers, CORS, fault) so the canary group
      * is served the way the weighted route would serve it.
      */
-    private static Map<String, Object> headerRoute(String vsKey, ManagedRoute m, Step.HeaderMatch header)
+    private static Map<String, Object> headerRoute(ManagedRoute m, Step.HeaderMatch header)
             throws TargetException.Invalid {
         String name = header.header();
         if (name == null || name.isEmpty() || !name.equals(name.toLowerCase(Locale.ROOT))) {
@@ -224,11 +240,20 @@ public final class IstioRouter implements TrafficRouter {
             // differ from the policy's and look like a human edit.
             throw new TargetException.Invalid("header '" + name + "' of the header step must be lower-case for Istio");
         }
+        if (header.type() == null || header.value() == null) {
+            throw new TargetException.Invalid("the header step on '" + name + "' needs a value to match:"
+                    + " exact, prefix or regex");
+        }
         Map<String, Object> stringMatch = new LinkedHashMap<>();
         stringMatch.put(header.type().name().toLowerCase(Locale.ROOT), header.value());
 
         List<Object> match = new ArrayList<>();
-        List<Object> own = Json.list(m.route(), "match");
+        Object ownMatch = m.route().get("match");
+        List<Object> own = Json.list(ownMatch);
+        if (ownMatch != null && own == null) {
+            throw new TargetException.Invalid(m.where() + " has a 'match' that is not a list; write it as a list"
+                    + " of conditions: match: [{uri: {prefix: /v1/models}}]");
+        }
         if (own == null || own.isEmpty()) {
             Map<String, Object> headers = new LinkedHashMap<>();
             headers.put(name, stringMatch);
@@ -238,13 +263,17 @@ public final class IstioRouter implements TrafficRouter {
         } else {
             for (Object c : own) {
                 Map<String, Object> condition = Json.map(Json.deepCopy(c));
+                if (condition == null || condition.get("headers") != null && Json.map(condition, "headers") == null) {
+                    throw new TargetException.Invalid(m.where() + " has a match condition that is not an object"
+                            + " of fields (headers, uri, ...): " + c + "; fix the route's match");
+                }
                 Map<String, Object> headers = Json.map(condition, "headers");
                 if (headers == null) {
                     headers = new LinkedHashMap<>();
                     condition.put("headers", headers);
                 }
                 if (headers.containsKey(name)) {
-                    throw new TargetException.Invalid(m.describe() + " of VirtualService " + vsKey
+                    throw new TargetException.Invalid(m.where()
                             + " already matches on header '" + name + "'; a header step on it would send all or none"
                             + " of that route's traffic to the canary, so pick another header");
                 }
@@ -269,25 +298,17 @@ public final class IstioRouter implements TrafficRouter {
     // ---- reading -------------------------------------------------------------------------------------------------
 
     /** The canary's share in percent; equal to its weight when the weights sum to 100, as Aviary writes them. */
-    private static int canaryShare(ManagedRoute m) {
+    private static int canaryShare(ManagedRoute m) throws TargetException.Invalid {
         List<Object> dests = m.destinations();
         long total = 0;
-        for (int i = 0; i < dests.size(); i++) total += weight(dests, i);
-        int canary = weight(dests, m.canary());
+        for (int i = 0; i < dests.size(); i++) total += m.weight(i);
+        int canary = m.weight(m.canary());
         if (total == 100 || total == 0) return canary;
         // Newer Istio takes weights as relative; report the share so it stays within 0-100.
         return (int) Math.round(100.0 * canary / total);
     }
 
-    /** A destination's weight; a missing weight means all traffic when it is the only destination, else none. */
-    private static int weight(List<Object> dests, int i) {
-        Number w = Json.number(Json.map(dests.get(i)), "weight");
-        if (w != null) return w.intValue();
-        return dests.size() == 1 ? 100 : 0;
-    }
-
-    private static Step.HeaderMatch liveHeaderRoute(String vsKey, List<Object> http, ManagedRoute m)
-            throws TargetException.Invalid {
+    private static Step.HeaderMatch liveHeaderRoute(List<Object> http, ManagedRoute m) throws TargetException.Invalid {
         int index = indexOfRoute(http, m.headerRouteName());
         if (index < 0) return null;
         Map<String, Object> headers = Json.map(firstCondition(Json.map(http.get(index))), "headers");
@@ -300,7 +321,7 @@ public final class IstioRouter implements TrafficRouter {
         }
         Step.HeaderMatch parsed = added.size() == 1 ? headerMatch(added.get(0)) : null;
         if (parsed == null) {
-            throw new TargetException.Invalid("the header route '" + m.headerRouteName() + "' of VirtualService " + vsKey
+            throw new TargetException.Invalid("the header route '" + m.headerRouteName() + "' of VirtualService " + m.vsKey()
                     + " was changed by hand and no longer reads as one header condition on top of "
                     + m.describe() + "; delete it and Aviary will insert it again");
         }
@@ -326,6 +347,7 @@ public final class IstioRouter implements TrafficRouter {
         Map<String, Object> route = m.route();
         if (!isCanaryMirror(Json.map(route, "mirror"), ns, m.host(m.canary()), canarySubset)) return 0;
         Number value = Json.number(Json.map(route, "mirrorPercentage"), "value");
+        for (String old : DEPRECATED_MIRROR_PERCENT) if (value == null) value = Json.number(route, old);
         return value == null ? 100 : value.doubleValue(); // Istio mirrors everything when no percentage is given
     }
 
