@@ -9,11 +9,15 @@ import static dev.aviary.traffic.istio.VirtualServiceMaps.withoutServerFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.aviary.policy.Policy;
+import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.Step.HeaderMatch;
 import dev.aviary.policy.Step.HeaderMatch.MatchType;
 import dev.aviary.policy.Target;
@@ -31,6 +35,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +64,7 @@ class TutorialShapesTest {
     private static final HeaderMatch CANARY_GROUP = new HeaderMatch("user-group", MatchType.EXACT, "canary");
     private static final String WEIGHT_100 = "tutorial/virtualservice-weight-100.yaml";
     private static final String FOCUSED = "tutorial/virtualservice-focused-routing.yaml";
+    private static final Path EXAMPLE_POLICY = Path.of("policies/image-classifier.yaml");
 
     private IstioFixtures fixtures;
     private IstioRouter router;
@@ -89,24 +97,43 @@ class TutorialShapesTest {
         assertEquals(CANARY_GROUP, router.read(p).split().headerRoute());
     }
 
+    /** The shipped example policy, as written, drives the tutorial's object through all its steps. */
     @ParameterizedTest
     @ValueSource(strings = {WEIGHT_100, FOCUSED})
     void theExamplePolicysStepsChangeOnlyTheManagedFields(String fixture) throws Exception {
         fixtures.createIstio(fixture);
         Map<String, Object> original = fixtures.virtualService("v1alpha3");
         assertEquals(List.of(), SCHEMA.violations(original), "the fixture is a valid VirtualService");
-        Policy p = tutorialPolicy();
+        Policy p = new PolicyLoader().load(EXAMPLE_POLICY);
 
         LiveTraffic start = router.read(p);
         assertEquals(TrafficSplit.BASELINE_ONLY, start.split());
         assertNotNull(start.canaryIdentity(), "the canary Deployment is found through the subset's version label");
         assertEquals(new ArmLabels(BASELINE, CANARY, "image-classifier"), router.armLabels(p));
 
-        step(p, original, new TrafficSplit(0, CANARY_GROUP, 0), withHeaderRoute(original));
-        step(p, original, new TrafficSplit(30, null, 0), withWeights(original, 70, 30));
-        step(p, original, new TrafficSplit(50, null, 0), withWeights(original, 50, 50));
-        // promotion keeps the baseline wired in at 0, ready for the next canary
-        step(p, original, new TrafficSplit(100, null, 0), withWeights(original, 0, 100));
+        List<Map<String, Object>> expected = List.of(withHeaderRoute(original), withWeights(original, 70, 30),
+                withWeights(original, 50, 50),
+                withWeights(original, 0, 100)); // promotion keeps the baseline wired in at 0, for the next canary
+        assertEquals(expected.size(), p.steps().size(), "header route, 30, 50, 100");
+        for (int i = 0; i < expected.size(); i++) step(p, original, TrafficSplit.forStep(p.steps().get(i)), expected.get(i));
+    }
+
+    @Test
+    void theSandboxRunsTheTutorialsVirtualServiceAndGatewayWithTheExamplePolicysTarget() throws Exception {
+        Map<String, Map<String, Object>> sandbox = new LinkedHashMap<>();
+        try (InputStream in = getClass().getResourceAsStream("/sandbox/cluster/image-classifier.yaml")) {
+            for (Map<String, Object> o : new ObjectMapper(new YAMLFactory()).readerFor(Map.class).<Map<String, Object>>readValues(in).readAll()) {
+                sandbox.put(String.valueOf(o.get("kind")), o);
+            }
+        }
+        assertEquals(fixtures.asMap(fixtures.generic(WEIGHT_100)).get("spec"), sandbox.get("VirtualService").get("spec"));
+        assertEquals(fixtures.asMap(fixtures.generic("tutorial/gateway.yaml")).get("spec"), sandbox.get("Gateway").get("spec"));
+        Policy example = new PolicyLoader().load(EXAMPLE_POLICY);
+        assertNull(example.target().istio().route(), "no route name: the tutorial's route has none");
+        try (InputStream in = getClass().getResourceAsStream("/sandbox/policies/image-classifier.yaml")) {
+            Policy demo = new PolicyLoader().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), Path.of("sandbox.yaml"));
+            assertEquals(example.target(), demo.target());
+        }
     }
 
     @ParameterizedTest
