@@ -9,8 +9,6 @@ import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficRouter;
 import dev.aviary.traffic.TrafficSplit;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -18,20 +16,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Moves traffic on an Istio VirtualService by editing one http route's destination weights, an inserted header
@@ -58,13 +49,12 @@ public final class IstioRouter implements TrafficRouter {
     /** The integer mirror percentages older Istio took before mirrorPercentage. */
     private static final List<String> DEPRECATED_MIRROR_PERCENT = List.of("mirrorPercent", "mirror_percent");
 
-    /** A restart changes the pod template but not the model: it must not look like a new canary. */
-    private static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
-
     private final KubernetesClient client;
+    private final SubsetWorkloads subsets;
 
     public IstioRouter(KubernetesClient client) {
         this.client = Objects.requireNonNull(client, "client");
+        this.subsets = new SubsetWorkloads(client);
     }
 
     @Override
@@ -85,8 +75,8 @@ public final class IstioRouter implements TrafficRouter {
             return new ArmLabels(t.baseline().version(), t.canary().version(), service);
         }
         return new ArmLabels(
-                armLabel(t.baseline(), ns, m.host(m.baseline())),
-                armLabel(t.canary(), ns, canaryHost), service);
+                subsets.armLabel(t.baseline(), ns, m.host(m.baseline())),
+                subsets.armLabel(t.canary(), ns, canaryHost), service);
     }
 
     @Override
@@ -98,7 +88,7 @@ public final class IstioRouter implements TrafficRouter {
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, http, t);
         TrafficSplit split = new TrafficSplit(canaryShare(m), liveHeaderRoute(http, m),
                 liveMirrorPercent(m, ns, t.canary().subset()));
-        String identity = canaryIdentity(ns, m.host(m.canary()), t.canary().subset());
+        String identity = subsets.canaryIdentity(ns, m.host(m.canary()), t.canary().subset());
         return new LiveTraffic(split, vs.resourceVersion(), true, identity);
     }
 
@@ -180,7 +170,7 @@ public final class IstioRouter implements TrafficRouter {
         if (percent > 0) {
             if (route.get("mirror") != null && !ours) {
                 throw new TargetException.Invalid(m.where() + " already mirrors to "
-                        + Json.string(mirror, "host") + "/" + Json.string(mirror, "subset")
+                        + Json.oneLine(Json.string(mirror, "host") + "/" + Json.string(mirror, "subset"))
                         + "; Aviary does not replace a mirror it did not set, remove it to use a mirror step");
             }
             List<Object> mirrors = Json.list(route, "mirrors");
@@ -261,11 +251,11 @@ public final class IstioRouter implements TrafficRouter {
             condition.put("headers", headers);
             match.add(condition);
         } else {
-            for (Object c : own) {
-                Map<String, Object> condition = Json.map(Json.deepCopy(c));
+            for (int i = 0; i < own.size(); i++) {
+                Map<String, Object> condition = Json.map(Json.deepCopy(own.get(i)));
                 if (condition == null || condition.get("headers") != null && Json.map(condition, "headers") == null) {
-                    throw new TargetException.Invalid(m.where() + " has a match condition that is not an object"
-                            + " of fields (headers, uri, ...): " + c + "; fix the route's match");
+                    throw new TargetException.Invalid(m.where() + " has a match condition #" + i + " that is not an"
+                            + " object of fields (headers, uri, ...): " + Json.oneLine(own.get(i)) + "; fix the route's match");
                 }
                 Map<String, Object> headers = Json.map(condition, "headers");
                 if (headers == null) {
@@ -361,119 +351,6 @@ public final class IstioRouter implements TrafficRouter {
             if (name.equals(Json.string(Json.map(http.get(i)), "name"))) return i;
         }
         return -1;
-    }
-
-    // ---- arms: DestinationRule and Deployments ---------------------------------------------------------------------
-
-    private String armLabel(Target.Arm arm, String ns, String routeHost) throws TargetException {
-        if (arm.version() != null) return arm.version();
-        String host = arm.host() != null ? arm.host() : routeHost;
-        try {
-            String version = Json.string(Json.map(findSubset(ns, host, arm.subset()), "labels"), "version");
-            return version != null ? version : arm.subset();
-        } catch (KubernetesClientException e) {
-            throw new TargetException("reading the DestinationRule for " + host + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The subset of the DestinationRule for {@code host}, looked up in the host's namespace and the VirtualService's;
-     * null when there is none.
-     */
-    private Map<String, Object> findSubset(String vsNamespace, String host, String subset) {
-        Set<String> namespaces = new LinkedHashSet<>();
-        String hostNamespace = Hosts.namespaceOf(host, vsNamespace);
-        if (hostNamespace != null) namespaces.add(hostNamespace);
-        namespaces.add(vsNamespace);
-        for (String ns : namespaces) {
-            // every version is asked: a real server serves one storage under all of them, but may not serve v1
-            for (String version : VERSIONS) {
-                List<GenericKubernetesResource> rules;
-                try {
-                    rules = client.genericKubernetesResources(context(version, "DestinationRule", "destinationrules"))
-                            .inNamespace(ns).list().getItems();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) continue;
-                    throw e;
-                }
-                for (GenericKubernetesResource rule : rules) {
-                    Map<String, Object> spec = Json.map(rule.getAdditionalProperties().get("spec"));
-                    if (!Hosts.same(Json.string(spec, "host"), ns, host, vsNamespace)) continue;
-                    List<Object> subsets = Json.list(spec, "subsets");
-                    if (subsets == null) return null;
-                    for (Object s : subsets) {
-                        if (subset.equals(Json.string(Json.map(s), "name"))) return Json.map(s);
-                    }
-                    return null;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * A digest of the pod templates of the Deployments behind the canary subset (the Service's selector plus the
-     * subset's labels), so a new canary build shows as a new identity; null when it cannot be told.
-     */
-    private String canaryIdentity(String vsNamespace, String host, String subset) {
-        try {
-            Map<String, Object> labels = Json.map(findSubset(vsNamespace, host, subset), "labels");
-            if (labels == null || labels.isEmpty()) return null; // no labels: the subset is the whole service
-            String ns = Objects.requireNonNullElse(Hosts.namespaceOf(host, vsNamespace), vsNamespace);
-            Map<String, String> selector = new LinkedHashMap<>();
-            String serviceName = Hosts.serviceOf(host, vsNamespace);
-            if (serviceName != null) {
-                Service service = client.services().inNamespace(ns).withName(serviceName).get();
-                if (service != null && service.getSpec() != null && service.getSpec().getSelector() != null) {
-                    selector.putAll(service.getSpec().getSelector());
-                }
-            }
-            labels.forEach((k, v) -> selector.put(k, String.valueOf(v)));
-            List<Deployment> canaries = client.apps().deployments().inNamespace(ns).list().getItems().stream()
-                    .filter(d -> templateLabels(d).entrySet().containsAll(selector.entrySet()))
-                    .sorted(Comparator.comparing(d -> d.getMetadata().getName()))
-                    .toList();
-            if (canaries.isEmpty()) return null;
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Deployment d : canaries) {
-                digest.update((d.getMetadata().getName() + "\n" + canonicalTemplate(d) + "\n")
-                        .getBytes(StandardCharsets.UTF_8));
-            }
-            return "sha256:" + HexFormat.of().formatHex(digest.digest(), 0, 8);
-        } catch (KubernetesClientException e) {
-            LOG.warnf("cannot tell the canary's identity behind %s/%s: %s", host, subset, e.getMessage());
-            return null;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-        }
-    }
-
-    private static Map<String, String> templateLabels(Deployment d) {
-        if (d.getSpec() == null || d.getSpec().getTemplate() == null || d.getSpec().getTemplate().getMetadata() == null
-                || d.getSpec().getTemplate().getMetadata().getLabels() == null) {
-            return Map.of();
-        }
-        return d.getSpec().getTemplate().getMetadata().getLabels();
-    }
-
-    /** The pod template as JSON with sorted keys, so equal templates hash equal whatever the field order. */
-    private String canonicalTemplate(Deployment d) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> template = Json.deepCopyMap(
-                client.getKubernetesSerialization().convertValue(d.getSpec().getTemplate(), Map.class));
-        Map<String, Object> annotations = Json.map(Json.map(template, "metadata"), "annotations");
-        if (annotations != null) annotations.remove(RESTARTED_AT);
-        return client.getKubernetesSerialization().asJson(sorted(template));
-    }
-
-    private static Object sorted(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> s = new TreeMap<>();
-            m.forEach((k, v) -> s.put(String.valueOf(k), sorted(v)));
-            return s;
-        }
-        if (o instanceof List<?> l) return l.stream().map(IstioRouter::sorted).toList();
-        return o;
     }
 
     // ---- access --------------------------------------------------------------------------------------------------

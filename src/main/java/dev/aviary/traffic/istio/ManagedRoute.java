@@ -65,7 +65,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
             double d = n.doubleValue();
             if (d >= 0 && d <= Integer.MAX_VALUE && d == Math.rint(d)) return n.intValue();
         }
-        throw new TargetException.Invalid(where() + " gives " + describe(dests.get(i)) + " the weight '" + w
+        throw new TargetException.Invalid(where() + " gives " + describe(dests.get(i)) + " the weight '" + Json.oneLine(w)
                 + "'; Istio takes a whole number from 0 up, write for example weight: 0");
     }
 
@@ -155,7 +155,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
     }
 
     private static String label(int index, String name) {
-        return name == null ? "http route #" + index + " (unnamed)" : "http route '" + name + "'";
+        return name == null ? "http route #" + index + " (unnamed)" : "http route '" + Json.oneLine(name) + "'";
     }
 
     private static boolean blank(String s) {
@@ -219,7 +219,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
     static String describe(Object entry) {
         Map<String, Object> d = Json.map(Json.map(entry), "destination");
         String subset = Json.string(d, "subset");
-        return Json.string(d, "host") + (subset == null ? "" : "/" + subset);
+        return Json.oneLine(Json.string(d, "host") + (subset == null ? "" : "/" + subset));
     }
 
     static List<String> routeNames(List<Object> http) {
@@ -230,6 +230,6 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
 
     private static String routeName(List<Object> http, int i) {
         String n = Json.string(Json.map(http.get(i)), "name");
-        return n == null ? "#" + i + " (unnamed)" : n;
+        return n == null ? "#" + i + " (unnamed)" : Json.oneLine(n);
     }
 }

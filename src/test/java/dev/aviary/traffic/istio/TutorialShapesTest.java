@@ -242,6 +242,12 @@ class TutorialShapesTest {
                         vs -> Json.map(destinationEntry(route(vs), CANARY), "destination").remove("host"), "but no host"),
                 malformed("a weight written as a string",
                         vs -> destinationEntry(route(vs), CANARY).put("weight", "0"), "the weight '0'"),
+                malformed("a weight with a line break in it",
+                        vs -> destinationEntry(route(vs), CANARY).put("weight", "0\nINFO all good"), "the weight '0\\nINFO all good'"),
+                malformed("a route name with a line break and no canary", vs -> {
+                    route(vs).put("name", "main\nINFO all good");
+                    Json.list(route(vs), "route").remove(1);
+                }, "[main\\nINFO all good]"),
                 malformed("a negative weight", vs -> {
                     destinationEntry(route(vs), BASELINE).put("weight", 110);
                     destinationEntry(route(vs), CANARY).put("weight", -10);
@@ -258,7 +264,7 @@ class TutorialShapesTest {
                 malformed("match is an object, not a list",
                         vs -> route(vs).put("match", Map.of("uri", Map.of("prefix", "/v1"))), "'match' that is not a list"),
                 malformed("a match condition that is a string",
-                        vs -> route(vs).put("match", List.of("everything")), "match condition that is not an object"),
+                        vs -> route(vs).put("match", List.of("everything")), "match condition #0 that is not an object"),
                 malformed("mirrors next to the mirror Aviary would set",
                         vs -> route(vs).put("mirrors", List.of(Map.of("destination", Map.of("host", "shadow")))),
                         "remove 'mirrors'"));
