@@ -13,7 +13,7 @@ public final class DefaultPolicy {
     private DefaultPolicy() {}
 
     public static Policy imageClassifier() {
-        Target target = Target.istio(new Target.IstioTarget("image-classifier", "primary",
+        Target target = Target.istio(new Target.IstioTarget("image-classifier", null,
                 new Target.Arm("resnet50", null, null), new Target.Arm("resnet101", null, null)));
         List<Step> steps = List.of(
                 new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)),

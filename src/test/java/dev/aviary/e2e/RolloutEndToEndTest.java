@@ -279,14 +279,18 @@ class RolloutEndToEndTest {
         return w == null ? 0 : ((Number) w).intValue();
     }
 
-    /** The destinations of the http route named "primary", in an object or a spec. */
+    /**
+     * The destinations of the managed route, in an object or a spec: the http route named "primary", or the
+     * tutorial's unnamed route with both arms (the image-classifier's).
+     */
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> primaryRoute(Map<String, Object> objOrSpec) {
         Map<String, Object> spec = objOrSpec.containsKey("spec") ? (Map<String, Object>) objOrSpec.get("spec") : objOrSpec;
         for (Map<String, Object> http : (List<Map<String, Object>>) spec.get("http")) {
-            if ("primary".equals(http.get("name"))) return (List<Map<String, Object>>) http.get("route");
+            List<Map<String, Object>> route = (List<Map<String, Object>>) http.get("route");
+            if ("primary".equals(http.get("name")) || http.get("name") == null && route != null && route.size() == 2) return route;
         }
-        throw new AssertionError("no route named primary in " + spec);
+        throw new AssertionError("no route named primary and no unnamed route with both arms in " + spec);
     }
 
     @SuppressWarnings("unchecked")

@@ -53,7 +53,7 @@ abstract class RolloutFixture {
         client.apps().deployments().inNamespace("default").delete();
         client.services().inNamespace("default").delete();
         client.resources(CanaryRollout.class).inNamespace("default").delete();
-        Sandbox.load(client, "sandbox/cluster/image-classifier.yaml");
+        Sandbox.load(client, "istio/named-routes/image-classifier.yaml"); // the policy below names route 'primary'
         policy = policy(Duration.ofMinutes(2), Policy.TimeoutAction.ROLLBACK);
     }
 

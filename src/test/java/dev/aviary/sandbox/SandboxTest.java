@@ -46,7 +46,7 @@ class SandboxTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> http = (List<Map<String, Object>>) ((Map<String, Object>) vs.getAdditionalProperties().get("spec")).get("http");
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> route = (List<Map<String, Object>>) http.get(1).get("route");
+        List<Map<String, Object>> route = (List<Map<String, Object>>) http.get(0).get("route"); // the tutorial's one route
         route.get(0).put("weight", 50);
         route.get(1).put("weight", 50);
         sandbox.client().resource(vs).update();

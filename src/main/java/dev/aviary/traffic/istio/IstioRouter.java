@@ -9,8 +9,6 @@ import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficRouter;
 import dev.aviary.traffic.TrafficSplit;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -18,20 +16,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Moves traffic on an Istio VirtualService by editing one http route's destination weights, an inserted header
@@ -55,13 +46,15 @@ public final class IstioRouter implements TrafficRouter {
     private static final Set<String> NOT_COPIED_TO_HEADER_ROUTE =
             Set.of("name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirror_percent", "mirrors");
 
-    /** A restart changes the pod template but not the model: it must not look like a new canary. */
-    private static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+    /** The integer mirror percentages older Istio took before mirrorPercentage. */
+    private static final List<String> DEPRECATED_MIRROR_PERCENT = List.of("mirrorPercent", "mirror_percent");
 
     private final KubernetesClient client;
+    private final SubsetWorkloads subsets;
 
     public IstioRouter(KubernetesClient client) {
         this.client = Objects.requireNonNull(client, "client");
+        this.subsets = new SubsetWorkloads(client);
     }
 
     @Override
@@ -82,8 +75,8 @@ public final class IstioRouter implements TrafficRouter {
             return new ArmLabels(t.baseline().version(), t.canary().version(), service);
         }
         return new ArmLabels(
-                armLabel(t.baseline(), ns, m.host(m.baseline())),
-                armLabel(t.canary(), ns, canaryHost), service);
+                subsets.armLabel(t.baseline(), ns, m.host(m.baseline())),
+                subsets.armLabel(t.canary(), ns, canaryHost), service);
     }
 
     @Override
@@ -93,9 +86,9 @@ public final class IstioRouter implements TrafficRouter {
         VirtualService vs = fetch(ns, t.virtualService());
         List<Object> http = vs.http();
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, http, t);
-        TrafficSplit split = new TrafficSplit(canaryShare(m), liveHeaderRoute(vs.key(), http, m),
+        TrafficSplit split = new TrafficSplit(canaryShare(m), liveHeaderRoute(http, m),
                 liveMirrorPercent(m, ns, t.canary().subset()));
-        String identity = canaryIdentity(ns, m.host(m.canary()), t.canary().subset());
+        String identity = subsets.canaryIdentity(ns, m.host(m.canary()), t.canary().subset());
         return new LiveTraffic(split, vs.resourceVersion(), true, identity);
     }
 
@@ -150,11 +143,10 @@ public final class IstioRouter implements TrafficRouter {
         List<Object> dests = m.destinations();
         for (int i = 0; i < dests.size(); i++) {
             if (i == m.baseline() || i == m.canary()) continue;
-            int w = weight(dests, i);
+            int w = m.weight(i);
             if (w != 0) {
-                Map<String, Object> d = m.destination(i);
-                throw new TargetException.Invalid(m.describe() + " of VirtualService " + vs.key() + " gives weight " + w
-                        + " to " + Json.string(d, "host") + "/" + Json.string(d, "subset") + ", which is neither arm;"
+                throw new TargetException.Invalid(m.where() + " gives weight " + w + " to "
+                        + ManagedRoute.describe(dests.get(i)) + ", which is neither arm;"
                         + " Aviary keeps baseline + canary = 100, so set its weight to 0 or move it to another route");
             }
         }
@@ -171,11 +163,21 @@ public final class IstioRouter implements TrafficRouter {
         Map<String, Object> route = m.route();
         Map<String, Object> mirror = Json.map(route, "mirror");
         boolean ours = isCanaryMirror(mirror, ns, m.host(m.canary()), t.canary().subset());
-        if (desired.mirrorPercent() > 0) {
-            if (mirror != null && !ours) {
-                throw new TargetException.Invalid(m.describe() + " of VirtualService " + vs.key() + " already mirrors to "
-                        + Json.string(mirror, "host") + "/" + Json.string(mirror, "subset")
+        double percent = desired.mirrorPercent();
+        if (Double.isNaN(percent) || percent < 0 || percent > 100) {
+            throw new TargetException.Invalid("a mirror step must mirror between 0 and 100 percent, not " + percent);
+        }
+        if (percent > 0) {
+            if (route.get("mirror") != null && !ours) {
+                throw new TargetException.Invalid(m.where() + " already mirrors to "
+                        + Json.oneLine(Json.string(mirror, "host") + "/" + Json.string(mirror, "subset"))
                         + "; Aviary does not replace a mirror it did not set, remove it to use a mirror step");
+            }
+            List<Object> mirrors = Json.list(route, "mirrors");
+            if (mirror == null && route.get("mirrors") != null && (mirrors == null || !mirrors.isEmpty())) {
+                // Istio refuses `mirror` next to `mirrors`
+                throw new TargetException.Invalid(m.where() + " mirrors with 'mirrors'; Istio does not accept"
+                        + " 'mirror' next to it, so remove 'mirrors' from the route to use a mirror step");
             }
             if (mirror == null) {
                 Map<String, Object> canaryDest = m.destination(m.canary());
@@ -186,11 +188,14 @@ public final class IstioRouter implements TrafficRouter {
                 patch.put(route, routePtr, "mirror", newMirror);
             }
             Map<String, Object> percentage = new LinkedHashMap<>();
-            percentage.put("value", desired.mirrorPercent());
+            percentage.put("value", percent);
             patch.put(route, routePtr, "mirrorPercentage", percentage);
+            // the deprecated integer spellings of the percentage would contradict the one just written
+            for (String old : DEPRECATED_MIRROR_PERCENT) patch.remove(route, routePtr, old);
         } else if (ours) {
             patch.remove(route, routePtr, "mirror");
             patch.remove(route, routePtr, "mirrorPercentage");
+            for (String old : DEPRECATED_MIRROR_PERCENT) patch.remove(route, routePtr, old);
         }
     }
 
@@ -201,9 +206,10 @@ public final class IstioRouter implements TrafficRouter {
             if (existing >= 0) patch.removeAt(http, "/spec/http", existing);
             return;
         }
-        Map<String, Object> wanted = headerRoute(vs.key(), m, header);
+        Map<String, Object> wanted = headerRoute(m, header);
         int managed = m.index();
-        if (existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
+        // in place means right above the managed route; a managed route at index 0 has nothing above it
+        if (existing >= 0 && existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
         if (existing >= 0) {
             patch.removeAt(http, "/spec/http", existing);
             if (existing < managed) managed--;
@@ -216,7 +222,7 @@ public final class IstioRouter implements TrafficRouter {
      * with the managed route's other behaviour (timeout, retries, rewrite, headers, CORS, fault) so the canary group
      * is served the way the weighted route would serve it.
      */
-    private static Map<String, Object> headerRoute(String vsKey, ManagedRoute m, Step.HeaderMatch header)
+    private static Map<String, Object> headerRoute(ManagedRoute m, Step.HeaderMatch header)
             throws TargetException.Invalid {
         String name = header.header();
         if (name == null || name.isEmpty() || !name.equals(name.toLowerCase(Locale.ROOT))) {
@@ -224,11 +230,20 @@ public final class IstioRouter implements TrafficRouter {
             // differ from the policy's and look like a human edit.
             throw new TargetException.Invalid("header '" + name + "' of the header step must be lower-case for Istio");
         }
+        if (header.type() == null || header.value() == null) {
+            throw new TargetException.Invalid("the header step on '" + name + "' needs a value to match:"
+                    + " exact, prefix or regex");
+        }
         Map<String, Object> stringMatch = new LinkedHashMap<>();
         stringMatch.put(header.type().name().toLowerCase(Locale.ROOT), header.value());
 
         List<Object> match = new ArrayList<>();
-        List<Object> own = Json.list(m.route(), "match");
+        Object ownMatch = m.route().get("match");
+        List<Object> own = Json.list(ownMatch);
+        if (ownMatch != null && own == null) {
+            throw new TargetException.Invalid(m.where() + " has a 'match' that is not a list; write it as a list"
+                    + " of conditions: match: [{uri: {prefix: /v1/models}}]");
+        }
         if (own == null || own.isEmpty()) {
             Map<String, Object> headers = new LinkedHashMap<>();
             headers.put(name, stringMatch);
@@ -236,15 +251,19 @@ public final class IstioRouter implements TrafficRouter {
             condition.put("headers", headers);
             match.add(condition);
         } else {
-            for (Object c : own) {
-                Map<String, Object> condition = Json.map(Json.deepCopy(c));
+            for (int i = 0; i < own.size(); i++) {
+                Map<String, Object> condition = Json.map(Json.deepCopy(own.get(i)));
+                if (condition == null || condition.get("headers") != null && Json.map(condition, "headers") == null) {
+                    throw new TargetException.Invalid(m.where() + " has a match condition #" + i + " that is not an"
+                            + " object of fields (headers, uri, ...): " + Json.oneLine(own.get(i)) + "; fix the route's match");
+                }
                 Map<String, Object> headers = Json.map(condition, "headers");
                 if (headers == null) {
                     headers = new LinkedHashMap<>();
                     condition.put("headers", headers);
                 }
                 if (headers.containsKey(name)) {
-                    throw new TargetException.Invalid(m.describe() + " of VirtualService " + vsKey
+                    throw new TargetException.Invalid(m.where()
                             + " already matches on header '" + name + "'; a header step on it would send all or none"
                             + " of that route's traffic to the canary, so pick another header");
                 }
@@ -269,25 +288,17 @@ public final class IstioRouter implements TrafficRouter {
     // ---- reading -------------------------------------------------------------------------------------------------
 
     /** The canary's share in percent; equal to its weight when the weights sum to 100, as Aviary writes them. */
-    private static int canaryShare(ManagedRoute m) {
+    private static int canaryShare(ManagedRoute m) throws TargetException.Invalid {
         List<Object> dests = m.destinations();
         long total = 0;
-        for (int i = 0; i < dests.size(); i++) total += weight(dests, i);
-        int canary = weight(dests, m.canary());
+        for (int i = 0; i < dests.size(); i++) total += m.weight(i);
+        int canary = m.weight(m.canary());
         if (total == 100 || total == 0) return canary;
         // Newer Istio takes weights as relative; report the share so it stays within 0-100.
         return (int) Math.round(100.0 * canary / total);
     }
 
-    /** A destination's weight; a missing weight means all traffic when it is the only destination, else none. */
-    private static int weight(List<Object> dests, int i) {
-        Number w = Json.number(Json.map(dests.get(i)), "weight");
-        if (w != null) return w.intValue();
-        return dests.size() == 1 ? 100 : 0;
-    }
-
-    private static Step.HeaderMatch liveHeaderRoute(String vsKey, List<Object> http, ManagedRoute m)
-            throws TargetException.Invalid {
+    private static Step.HeaderMatch liveHeaderRoute(List<Object> http, ManagedRoute m) throws TargetException.Invalid {
         int index = indexOfRoute(http, m.headerRouteName());
         if (index < 0) return null;
         Map<String, Object> headers = Json.map(firstCondition(Json.map(http.get(index))), "headers");
@@ -300,7 +311,7 @@ public final class IstioRouter implements TrafficRouter {
         }
         Step.HeaderMatch parsed = added.size() == 1 ? headerMatch(added.get(0)) : null;
         if (parsed == null) {
-            throw new TargetException.Invalid("the header route '" + m.headerRouteName() + "' of VirtualService " + vsKey
+            throw new TargetException.Invalid("the header route '" + m.headerRouteName() + "' of VirtualService " + m.vsKey()
                     + " was changed by hand and no longer reads as one header condition on top of "
                     + m.describe() + "; delete it and Aviary will insert it again");
         }
@@ -326,6 +337,7 @@ public final class IstioRouter implements TrafficRouter {
         Map<String, Object> route = m.route();
         if (!isCanaryMirror(Json.map(route, "mirror"), ns, m.host(m.canary()), canarySubset)) return 0;
         Number value = Json.number(Json.map(route, "mirrorPercentage"), "value");
+        for (String old : DEPRECATED_MIRROR_PERCENT) if (value == null) value = Json.number(route, old);
         return value == null ? 100 : value.doubleValue(); // Istio mirrors everything when no percentage is given
     }
 
@@ -339,119 +351,6 @@ public final class IstioRouter implements TrafficRouter {
             if (name.equals(Json.string(Json.map(http.get(i)), "name"))) return i;
         }
         return -1;
-    }
-
-    // ---- arms: DestinationRule and Deployments ---------------------------------------------------------------------
-
-    private String armLabel(Target.Arm arm, String ns, String routeHost) throws TargetException {
-        if (arm.version() != null) return arm.version();
-        String host = arm.host() != null ? arm.host() : routeHost;
-        try {
-            String version = Json.string(Json.map(findSubset(ns, host, arm.subset()), "labels"), "version");
-            return version != null ? version : arm.subset();
-        } catch (KubernetesClientException e) {
-            throw new TargetException("reading the DestinationRule for " + host + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The subset of the DestinationRule for {@code host}, looked up in the host's namespace and the VirtualService's;
-     * null when there is none.
-     */
-    private Map<String, Object> findSubset(String vsNamespace, String host, String subset) {
-        Set<String> namespaces = new LinkedHashSet<>();
-        String hostNamespace = Hosts.namespaceOf(host, vsNamespace);
-        if (hostNamespace != null) namespaces.add(hostNamespace);
-        namespaces.add(vsNamespace);
-        for (String ns : namespaces) {
-            // every version is asked: a real server serves one storage under all of them, but may not serve v1
-            for (String version : VERSIONS) {
-                List<GenericKubernetesResource> rules;
-                try {
-                    rules = client.genericKubernetesResources(context(version, "DestinationRule", "destinationrules"))
-                            .inNamespace(ns).list().getItems();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) continue;
-                    throw e;
-                }
-                for (GenericKubernetesResource rule : rules) {
-                    Map<String, Object> spec = Json.map(rule.getAdditionalProperties().get("spec"));
-                    if (!Hosts.same(Json.string(spec, "host"), ns, host, vsNamespace)) continue;
-                    List<Object> subsets = Json.list(spec, "subsets");
-                    if (subsets == null) return null;
-                    for (Object s : subsets) {
-                        if (subset.equals(Json.string(Json.map(s), "name"))) return Json.map(s);
-                    }
-                    return null;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * A digest of the pod templates of the Deployments behind the canary subset (the Service's selector plus the
-     * subset's labels), so a new canary build shows as a new identity; null when it cannot be told.
-     */
-    private String canaryIdentity(String vsNamespace, String host, String subset) {
-        try {
-            Map<String, Object> labels = Json.map(findSubset(vsNamespace, host, subset), "labels");
-            if (labels == null || labels.isEmpty()) return null; // no labels: the subset is the whole service
-            String ns = Objects.requireNonNullElse(Hosts.namespaceOf(host, vsNamespace), vsNamespace);
-            Map<String, String> selector = new LinkedHashMap<>();
-            String serviceName = Hosts.serviceOf(host, vsNamespace);
-            if (serviceName != null) {
-                Service service = client.services().inNamespace(ns).withName(serviceName).get();
-                if (service != null && service.getSpec() != null && service.getSpec().getSelector() != null) {
-                    selector.putAll(service.getSpec().getSelector());
-                }
-            }
-            labels.forEach((k, v) -> selector.put(k, String.valueOf(v)));
-            List<Deployment> canaries = client.apps().deployments().inNamespace(ns).list().getItems().stream()
-                    .filter(d -> templateLabels(d).entrySet().containsAll(selector.entrySet()))
-                    .sorted(Comparator.comparing(d -> d.getMetadata().getName()))
-                    .toList();
-            if (canaries.isEmpty()) return null;
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Deployment d : canaries) {
-                digest.update((d.getMetadata().getName() + "\n" + canonicalTemplate(d) + "\n")
-                        .getBytes(StandardCharsets.UTF_8));
-            }
-            return "sha256:" + HexFormat.of().formatHex(digest.digest(), 0, 8);
-        } catch (KubernetesClientException e) {
-            LOG.warnf("cannot tell the canary's identity behind %s/%s: %s", host, subset, e.getMessage());
-            return null;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-        }
-    }
-
-    private static Map<String, String> templateLabels(Deployment d) {
-        if (d.getSpec() == null || d.getSpec().getTemplate() == null || d.getSpec().getTemplate().getMetadata() == null
-                || d.getSpec().getTemplate().getMetadata().getLabels() == null) {
-            return Map.of();
-        }
-        return d.getSpec().getTemplate().getMetadata().getLabels();
-    }
-
-    /** The pod template as JSON with sorted keys, so equal templates hash equal whatever the field order. */
-    private String canonicalTemplate(Deployment d) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> template = Json.deepCopyMap(
-                client.getKubernetesSerialization().convertValue(d.getSpec().getTemplate(), Map.class));
-        Map<String, Object> annotations = Json.map(Json.map(template, "metadata"), "annotations");
-        if (annotations != null) annotations.remove(RESTARTED_AT);
-        return client.getKubernetesSerialization().asJson(sorted(template));
-    }
-
-    private static Object sorted(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> s = new TreeMap<>();
-            m.forEach((k, v) -> s.put(String.valueOf(k), sorted(v)));
-            return s;
-        }
-        if (o instanceof List<?> l) return l.stream().map(IstioRouter::sorted).toList();
-        return o;
     }
 
     // ---- access --------------------------------------------------------------------------------------------------

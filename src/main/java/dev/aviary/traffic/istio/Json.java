@@ -8,6 +8,8 @@ import java.util.Map;
 /** Navigation over the raw JSON maps of an Istio object (Jackson gives Map/List/String/Number/Boolean). */
 final class Json {
 
+    private static final int MESSAGE_VALUE_LENGTH = 80;
+
     private Json() {}
 
     @SuppressWarnings("unchecked")
@@ -34,6 +36,23 @@ final class Json {
 
     static Number number(Map<String, Object> parent, String key) {
         return parent != null && parent.get(key) instanceof Number n ? n : null;
+    }
+
+    /**
+     * A value from the object as it may appear in a one-line message: control characters escaped, long values
+     * cut, so a hand-edited field cannot break or flood the message.
+     */
+    static String oneLine(Object o) {
+        String s = String.valueOf(o);
+        boolean cut = s.length() > MESSAGE_VALUE_LENGTH;
+        if (cut) s = s.substring(0, MESSAGE_VALUE_LENGTH);
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '\n') out.append("\\n");
+            else if (Character.isISOControl(c)) out.append(String.format("\\u%04x", (int) c));
+            else out.append(c);
+        }
+        return cut ? out + "..." : out.toString();
     }
 
     /** A mutable deep copy, so edits never reach the object the client returned. */

@@ -70,6 +70,7 @@ final class JsonPatch {
     /** JSON equality: numbers by value (Jackson reads 20 as Integer, 20.0 as Double). */
     static boolean jsonEquals(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y) {
+            if (!finite(x) || !finite(y)) return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
             return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
         }
         if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
@@ -83,5 +84,10 @@ final class JsonPatch {
             return true;
         }
         return Objects.equals(a, b);
+    }
+
+    /** NaN and the infinities have no BigDecimal form. */
+    private static boolean finite(Number n) {
+        return !(n instanceof Double || n instanceof Float) || Double.isFinite(n.doubleValue());
     }
 }

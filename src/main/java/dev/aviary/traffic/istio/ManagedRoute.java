@@ -10,13 +10,14 @@ import java.util.Map;
 /**
  * The http route Aviary manages in a VirtualService, and where the two arms sit in its {@code route[]}.
  *
+ * @param vsKey         namespace/name of the VirtualService, for messages
  * @param index         position in {@code spec.http}
  * @param route         the route itself (a view into the object it was resolved from)
  * @param name          the route's name, null when unnamed
  * @param baseline      position of the baseline destination in {@code route[]}
  * @param canary        position of the canary destination in {@code route[]}
  */
-record ManagedRoute(int index, Map<String, Object> route, String name, int baseline, int canary) {
+record ManagedRoute(String vsKey, int index, Map<String, Object> route, String name, int baseline, int canary) {
 
     /** Suffix of the header route Aviary inserts; the name is how it is recognised again. */
     static final String HEADER_ROUTE_SUFFIX = "aviary-canary";
@@ -27,7 +28,12 @@ record ManagedRoute(int index, Map<String, Object> route, String name, int basel
     }
 
     String describe() {
-        return name == null ? "http route #" + index + " (unnamed)" : "http route '" + name + "'";
+        return label(index, name);
+    }
+
+    /** "http route #0 (unnamed) of VirtualService default/image-classifier", to start a message with. */
+    String where() {
+        return describe() + " of VirtualService " + vsKey;
     }
 
     List<Object> destinations() {
@@ -47,11 +53,36 @@ record ManagedRoute(int index, Map<String, Object> route, String name, int basel
     }
 
     /**
+     * A destination's weight; a missing weight means all traffic when it is the only destination, else none
+     * (proto3's default, as Istio reads it).
+     */
+    int weight(int i) throws TargetException.Invalid {
+        List<Object> dests = destinations();
+        Map<String, Object> entry = Json.map(dests.get(i));
+        Object w = entry == null ? null : entry.get("weight");
+        if (w == null) return dests.size() == 1 ? 100 : 0;
+        if (w instanceof Number n) {
+            double d = n.doubleValue();
+            if (d >= 0 && d <= Integer.MAX_VALUE && d == Math.rint(d)) return n.intValue();
+        }
+        throw new TargetException.Invalid(where() + " gives " + describe(dests.get(i)) + " the weight '" + Json.oneLine(w)
+                + "'; Istio takes a whole number from 0 up, write for example weight: 0");
+    }
+
+    /**
      * Find the managed route: the one named by the target, else the single route whose destinations hold both
      * subsets.
      */
     static ManagedRoute resolve(String vsKey, String namespace, List<Object> http, Target.IstioTarget t)
             throws TargetException.Invalid {
+        if (t.baseline() == null || t.canary() == null || blank(t.baseline().subset()) || blank(t.canary().subset())) {
+            throw new TargetException.Invalid("the policy for VirtualService " + vsKey + " must name both arms:"
+                    + " target.istio.baseline.subset and target.istio.canary.subset");
+        }
+        if (t.baseline().subset().equals(t.canary().subset()) && sameHost(t, namespace)) {
+            throw new TargetException.Invalid("the policy for VirtualService " + vsKey + " names subset '"
+                    + t.baseline().subset() + "' for both baseline and canary; the canary must be another subset");
+        }
         if (http == null || http.isEmpty()) {
             throw new TargetException.Invalid("VirtualService " + vsKey + " has no http routes; Aviary manages the"
                     + " weights of an http route holding the " + t.baseline().subset() + " and "
@@ -96,12 +127,46 @@ record ManagedRoute(int index, Map<String, Object> route, String name, int basel
             index = candidates.get(0);
         }
         Map<String, Object> route = Json.map(http.get(index));
+        if (route == null) {
+            throw new TargetException.Invalid("http route #" + index + " of VirtualService " + vsKey
+                    + " is not an object; each entry of spec.http must be a route with match/route fields");
+        }
         String name = Json.string(route, "name");
-        String label = name == null ? "http route #" + index : "http route '" + name + "'";
+        String label = label(index, name);
+        if (route.get("route") != null && Json.list(route, "route") == null) {
+            throw new TargetException.Invalid(label + " of VirtualService " + vsKey + " has a 'route' that is not a"
+                    + " list; write it as a list of destinations: route: [{destination: {host: ..., subset: ...}}]");
+        }
         List<Object> dests = Json.list(route, "route");
         int baseline = arm(vsKey, namespace, label, dests, t.baseline(), t.baseline());
         int canary = arm(vsKey, namespace, label, dests, t.canary(), t.baseline());
-        return new ManagedRoute(index, route, name, baseline, canary);
+        if (baseline == canary) {
+            throw new TargetException.Invalid(label + " of VirtualService " + vsKey + " has one destination for both"
+                    + " arms (" + describe(dests.get(baseline)) + "); the canary must be a destination of its own");
+        }
+        for (int arm : new int[] {baseline, canary}) {
+            if (blank(Json.string(Json.map(Json.map(dests.get(arm)), "destination"), "host"))) {
+                throw new TargetException.Invalid(label + " of VirtualService " + vsKey + " has a destination with"
+                        + " subset '" + Json.string(Json.map(Json.map(dests.get(arm)), "destination"), "subset")
+                        + "' but no host; Istio requires destination.host, for example host: image-classifier");
+            }
+        }
+        return new ManagedRoute(vsKey, index, route, name, baseline, canary);
+    }
+
+    private static String label(int index, String name) {
+        return name == null ? "http route #" + index + " (unnamed)" : "http route '" + Json.oneLine(name) + "'";
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /** Whether the two arms name the same host, or none (then both are the route's one host). */
+    private static boolean sameHost(Target.IstioTarget t, String namespace) {
+        String a = t.baseline().host();
+        String b = t.canary().host();
+        return a == null && b == null || Hosts.same(a, namespace, b, namespace);
     }
 
     private static int arm(String vsKey, String namespace, String label, List<Object> dests, Target.Arm arm,
@@ -146,12 +211,15 @@ record ManagedRoute(int index, Map<String, Object> route, String name, int basel
     private static String describe(List<Object> dests) {
         if (dests == null || dests.isEmpty()) return "none";
         List<String> s = new ArrayList<>();
-        for (Object o : dests) {
-            Map<String, Object> d = Json.map(Json.map(o), "destination");
-            String subset = Json.string(d, "subset");
-            s.add(Json.string(d, "host") + (subset == null ? "" : "/" + subset));
-        }
+        for (Object o : dests) s.add(describe(o));
         return String.join(", ", s);
+    }
+
+    /** "image-classifier/resnet101" for one entry of a route's destinations. */
+    static String describe(Object entry) {
+        Map<String, Object> d = Json.map(Json.map(entry), "destination");
+        String subset = Json.string(d, "subset");
+        return Json.oneLine(Json.string(d, "host") + (subset == null ? "" : "/" + subset));
     }
 
     static List<String> routeNames(List<Object> http) {
@@ -162,6 +230,6 @@ record ManagedRoute(int index, Map<String, Object> route, String name, int basel
 
     private static String routeName(List<Object> http, int i) {
         String n = Json.string(Json.map(http.get(i)), "name");
-        return n == null ? "#" + i + " (unnamed)" : n;
+        return n == null ? "#" + i + " (unnamed)" : Json.oneLine(n);
     }
 }

@@ -34,11 +34,16 @@ final class IstioFixtures {
         return IstioRouter.context(version, "DestinationRule", "destinationrules");
     }
 
+    static ResourceDefinitionContext gateways(String version) {
+        return IstioRouter.context(version, "Gateway", "gateways");
+    }
+
     /** Empty the namespace: the mock server is shared by all tests of a class. */
     void clear() {
         for (String v : IstioRouter.VERSIONS) {
             client.genericKubernetesResources(virtualServices(v)).inNamespace(NS).delete();
             client.genericKubernetesResources(destinationRules(v)).inNamespace(NS).delete();
+            client.genericKubernetesResources(gateways(v)).inNamespace(NS).delete();
         }
         client.apps().deployments().inNamespace(NS).delete();
         client.services().inNamespace(NS).delete();
@@ -62,7 +67,12 @@ final class IstioFixtures {
     }
 
     void createWorkloads() {
-        try (InputStream in = stream("workloads.yaml")) {
+        createWorkloads("workloads.yaml");
+    }
+
+    /** Create the Services and Deployments of a multi-document fixture. */
+    void createWorkloads(String fixture) {
+        try (InputStream in = stream(fixture)) {
             for (HasMetadata o : client.load(in).items()) client.resource(o).inNamespace(NS).create();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -86,8 +96,8 @@ final class IstioFixtures {
 
     static ResourceDefinitionContext contextOf(GenericKubernetesResource r) {
         String[] gv = r.getApiVersion().split("/");
-        String plural = r.getKind().equals("VirtualService") ? "virtualservices" : "destinationrules";
-        return IstioRouter.context(gv[1], r.getKind(), plural);
+        // VirtualService, DestinationRule, Gateway: Istio's plurals are the lower-cased kind plus "s"
+        return IstioRouter.context(gv[1], r.getKind(), r.getKind().toLowerCase(java.util.Locale.ROOT) + "s");
     }
 
     private static InputStream stream(String fixture) {

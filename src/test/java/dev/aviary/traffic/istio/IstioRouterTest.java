@@ -4,6 +4,8 @@ import static dev.aviary.traffic.istio.IstioFixtures.NS;
 import static dev.aviary.traffic.istio.IstioFixtures.VS;
 import static dev.aviary.traffic.istio.IstioFixtures.policy;
 import static dev.aviary.traffic.istio.IstioFixtures.primaryPolicy;
+import static dev.aviary.traffic.istio.VirtualServiceMaps.routeNames;
+import static dev.aviary.traffic.istio.VirtualServiceMaps.withoutServerFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -39,6 +41,8 @@ import java.util.Map;
 class IstioRouterTest {
 
     static KubernetesClient client;
+
+    private static final IstioSchema SCHEMA = IstioSchema.virtualService();
 
     private IstioFixtures fixtures;
     private IstioRouter router;
@@ -99,6 +103,7 @@ class IstioRouterTest {
             assertEquals(100 - canary, weightOf(after, "primary", "resnet50"));
             assertEquals(canary, weightOf(after, "primary", "resnet101"));
             assertEquals(unmanaged(original), unmanaged(after), "only the managed weights may change at " + canary);
+            assertEquals(List.of(), SCHEMA.violations(after));
             assertEquals(new TrafficSplit(canary, null, 0), router.read(p).split());
             rv = newRv;
         }
@@ -171,6 +176,7 @@ class IstioRouterTest {
         assertEquals("resnet101", Json.string(Json.map(only, "destination"), "subset"));
         assertFalse(only.containsKey("weight"));
         assertEquals(unmanaged(original), unmanaged(after));
+        assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the header route as written");
         assertEquals(new TrafficSplit(0, header, 0), router.read(p).split());
 
         router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
@@ -268,6 +274,7 @@ class IstioRouterTest {
         assertEquals(20.0, Json.number(Json.map(primary, "mirrorPercentage"), "value").doubleValue());
         assertEquals(new TrafficSplit(0, null, 20), router.read(p).split());
         assertEquals(unmanaged(original), unmanaged(fixtures.virtualService("v1alpha3")));
+        assertEquals(List.of(), SCHEMA.violations(fixtures.virtualService("v1alpha3")));
 
         router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
         assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
@@ -320,6 +327,7 @@ class IstioRouterTest {
         assertEquals("networking.istio.io/" + version, after.get("apiVersion"));
         assertEquals(50, weightOf(after, "primary", "resnet101"));
         assertEquals(unmanaged(original), unmanaged(after));
+        assertEquals(List.of(), SCHEMA.violations(after));
         assertEquals(new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), router.read(p).split());
     }
 
@@ -381,6 +389,13 @@ class IstioRouterTest {
         fixtures.replaceVirtualService("v1alpha3", vs);
         assertThrows(TargetException.Conflict.class,
                 () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), stale));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"virtualservice-weight-100.yaml", "virtualservice-weight-70.yaml", "virtualservice-focused.yaml",
+            "virtualservice-weight-70-v1beta1.yaml", "virtualservice-weight-70-v1.yaml"})
+    void everyFixtureIsAValidVirtualService(String fixture) {
+        assertEquals(List.of(), SCHEMA.violations(fixtures.asMap(fixtures.createIstio(fixture))));
     }
 
     // ---- errors --------------------------------------------------------------------------------------------------
@@ -542,29 +557,9 @@ class IstioRouterTest {
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    /** The object without what the server changes on every write. */
-    private static Map<String, Object> withoutServerFields(Map<String, Object> vs) {
-        Map<String, Object> copy = Json.deepCopyMap(vs);
-        Map<String, Object> metadata = Json.map(copy, "metadata");
-        metadata.remove("resourceVersion");
-        metadata.remove("generation");
-        metadata.remove("managedFields");
-        return copy;
-    }
-
     /** The object without the server fields and without every path Aviary manages on route 'primary'. */
     private static Map<String, Object> unmanaged(Map<String, Object> vs) {
-        Map<String, Object> copy = withoutServerFields(vs);
-        List<Object> http = Json.list(Json.map(copy, "spec"), "http");
-        http.removeIf(r -> "primary-aviary-canary".equals(Json.string(Json.map(r), "name")));
-        Map<String, Object> primary = route(copy, "primary");
-        primary.remove("mirror");
-        primary.remove("mirrorPercentage");
-        for (Object d : Json.list(primary, "route")) {
-            String subset = Json.string(Json.map(Json.map(d), "destination"), "subset");
-            if ("resnet50".equals(subset) || "resnet101".equals(subset)) Json.map(d).remove("weight");
-        }
-        return copy;
+        return VirtualServiceMaps.unmanaged(vs, "primary-aviary-canary", "resnet50", "resnet101");
     }
 
     private static Map<String, Object> withLabel(Map<String, Object> vs, String key, String value) {
@@ -574,10 +569,6 @@ class IstioRouterTest {
         labels.put(key, value);
         metadata.put("labels", labels);
         return copy;
-    }
-
-    private static List<String> routeNames(Map<String, Object> vs) {
-        return Json.list(Json.map(vs, "spec"), "http").stream().map(r -> Json.string(Json.map(r), "name")).toList();
     }
 
     private static Map<String, Object> route(Map<String, Object> vs, String name) {
