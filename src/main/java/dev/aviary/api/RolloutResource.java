@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +38,8 @@ public class RolloutResource {
     /** Who asked for the pending request, next to {@link CanaryRollout#REQUEST_ANNOTATION}. */
     public static final String REQUESTED_BY_ANNOTATION = "aviary.dev/requested-by";
     private static final Logger LOG = Logger.getLogger(RolloutResource.class);
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     private final RolloutRepository rollouts;
     private final PolicyStore policies;
@@ -73,11 +76,11 @@ public class RolloutResource {
     @Path("/rollouts/{namespace}/{name}/{action}")
     public Response control(@PathParam("namespace") String namespace, @PathParam("name") String name,
             @PathParam("action") String action, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        Caller caller = gate.admit(authorization, namespace, name, action);
-        if (!ACTIONS.contains(action)) {
-            throw new WebApplicationException(Response.status(400).entity(Map.of("error", "unknown action '" + action
-                    + "'; one of " + ACTIONS)).type(MediaType.APPLICATION_JSON).build());
+        if (!ACTIONS.contains(action)) throw badRequest("unknown action; one of " + ACTIONS);
+        if (!NAMESPACE.matcher(namespace).matches() || !NAME.matcher(name).matches()) {
+            throw badRequest("not a CanaryRollout's namespace and name (lower-case letters, digits, '-' and '.')");
         }
+        Caller caller = gate.admit(authorization, namespace, name, action);
         for (int attempt = 0; attempt < 5; attempt++) {
             CanaryRollout cr = rollouts.get(namespace, name);
             if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
@@ -102,6 +105,10 @@ public class RolloutResource {
             }
         }
         return Response.status(409).entity(Map.of("error", "the rollout kept changing; try again")).build();
+    }
+
+    private static WebApplicationException badRequest(String message) {
+        return new WebApplicationException(Response.status(400).entity(Map.of("error", message)).type(MediaType.APPLICATION_JSON).build());
     }
 
     /** The Event that tells {@code kubectl describe canaryrollout} who asked; the annotation already holds the request. */

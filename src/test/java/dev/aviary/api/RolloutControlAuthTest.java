@@ -140,6 +140,17 @@ class RolloutControlAuthTest {
     }
 
     @Test
+    void malformedRequestsAreRefusedBeforeAnyReviewAndNotEchoed() {
+        given().header("Authorization", "Bearer " + ALICE_TOKEN).post("/api/rollouts/" + NS + "/" + NAME + "/self-destruct")
+                .then().statusCode(400).body("error", containsString("unknown action; one of"));
+        given().header("Authorization", "Bearer " + ALICE_TOKEN).urlEncodingEnabled(false)
+                .post("/api/rollouts/" + NS + "/Bad%0Aname/promote")
+                .then().statusCode(400).body("error", not(containsString("\n"))).body("error", not(containsString("Bad")));
+        assertEquals(List.of(), cluster.tokensReviewed);
+        assertNoRequest();
+    }
+
+    @Test
     void readingNeedsNoToken() {
         given().get("/api/rollouts/" + NS + "/" + NAME).then().statusCode(200).body("phase", equalTo("Progressing"));
     }
