@@ -97,12 +97,12 @@ public class RolloutResource {
             cr.getMetadata().setAnnotations(annotations);
             try {
                 rollouts.update(cr);
-                recordRequest(namespace, name, action, caller);
-                return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name, "requestedBy", caller.user()))
-                        .build();
             } catch (dev.aviary.rollout.RolloutConflict e) {
-                // the daemon wrote in between: read again and retry
+                continue; // the daemon wrote in between: read again and retry
             }
+            recordRequest(namespace, name, action, caller);
+            return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name, "requestedBy", caller.user()))
+                    .build();
         }
         return Response.status(409).entity(Map.of("error", "the rollout kept changing; try again")).build();
     }
