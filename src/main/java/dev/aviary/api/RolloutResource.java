@@ -1,36 +1,56 @@
 package dev.aviary.api;
 
+import dev.aviary.api.auth.Caller;
+import dev.aviary.notify.kubernetes.KubernetesEvents;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.CanaryRollout;
 import dev.aviary.rollout.RolloutRepository;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
-/** Where rollouts stand, and the controls a person may use; controls go through the CanaryRollout. */
+/**
+ * Where rollouts stand, and the controls a person may use. Controls go through the CanaryRollout, only for callers
+ * the Kubernetes API allows to patch it ({@link ControlGate}), and each names who asked.
+ */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 public class RolloutResource {
 
     static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "promote", "restart");
+    /** Who asked for the pending request, next to {@link CanaryRollout#REQUEST_ANNOTATION}. */
+    public static final String REQUESTED_BY_ANNOTATION = "aviary.dev/requested-by";
+    private static final Logger LOG = Logger.getLogger(RolloutResource.class);
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     private final RolloutRepository rollouts;
     private final PolicyStore policies;
+    private final ControlGate gate;
+    private final KubernetesEvents events;
 
-    public RolloutResource(RolloutRepository rollouts, PolicyStore policies) {
+    public RolloutResource(RolloutRepository rollouts, PolicyStore policies, ControlGate gate, KubernetesEvents events) {
         this.rollouts = rollouts;
         this.policies = policies;
+        this.gate = gate;
+        this.events = events;
     }
 
     @GET
@@ -48,15 +68,19 @@ public class RolloutResource {
         return RolloutView.of(cr);
     }
 
-    /** Ask for pause, resume, abort, promote or restart; the daemon acts on its next tick. */
+    /**
+     * Ask for pause, resume, abort, promote or restart, with a Kubernetes bearer token; the daemon acts on its next
+     * tick. The request is recorded with the caller's name (annotation and Event).
+     */
     @POST
     @Path("/rollouts/{namespace}/{name}/{action}")
     public Response control(@PathParam("namespace") String namespace, @PathParam("name") String name,
-            @PathParam("action") String action) {
-        if (!ACTIONS.contains(action)) {
-            throw new WebApplicationException(Response.status(400).entity(Map.of("error", "unknown action '" + action
-                    + "'; one of " + ACTIONS)).type(MediaType.APPLICATION_JSON).build());
+            @PathParam("action") String action, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if (!ACTIONS.contains(action)) throw badRequest("unknown action; one of " + ACTIONS);
+        if (!NAMESPACE.matcher(namespace).matches() || !NAME.matcher(name).matches()) {
+            throw badRequest("not a CanaryRollout's namespace and name (lower-case letters, digits, '-' and '.')");
         }
+        Caller caller = gate.admit(authorization, namespace, name, action);
         for (int attempt = 0; attempt < 5; attempt++) {
             CanaryRollout cr = rollouts.get(namespace, name);
             if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
@@ -69,15 +93,33 @@ public class RolloutResource {
                         + namespace + "/" + name + "; try again after the next tick")).build();
             }
             annotations.put(CanaryRollout.REQUEST_ANNOTATION, action);
+            annotations.put(REQUESTED_BY_ANNOTATION, caller.user());
             cr.getMetadata().setAnnotations(annotations);
             try {
                 rollouts.update(cr);
-                return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name)).build();
             } catch (dev.aviary.rollout.RolloutConflict e) {
-                // the daemon wrote in between: read again and retry
+                continue; // the daemon wrote in between: read again and retry
             }
+            recordRequest(namespace, name, action, caller);
+            return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name, "requestedBy", caller.user()))
+                    .build();
         }
         return Response.status(409).entity(Map.of("error", "the rollout kept changing; try again")).build();
+    }
+
+    private static WebApplicationException badRequest(String message) {
+        return new WebApplicationException(Response.status(400).entity(Map.of("error", message)).type(MediaType.APPLICATION_JSON).build());
+    }
+
+    /** The Event that tells {@code kubectl describe canaryrollout} who asked; the annotation already holds the request. */
+    private void recordRequest(String namespace, String name, String action, Caller caller) {
+        try {
+            events.record(namespace, name, Character.toUpperCase(action.charAt(0)) + action.substring(1).toLowerCase(Locale.ROOT)
+                    + "Requested", false, caller.user() + " asked to " + action + " through the Aviary API; Aviary acts on its next tick");
+        } catch (KubernetesClientException e) {
+            LOG.warnf("%s's %s request on %s/%s is recorded on the CanaryRollout, but its Event was not (HTTP %d)",
+                    caller.user(), action, namespace, name, e.getCode());
+        }
     }
 
     @GET

@@ -4,10 +4,12 @@ import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.sim.MeshSimulator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 
 /**
  * A cluster in a box: the fabric8 mock Kubernetes API in CRUD mode holding real-shaped Istio objects and
@@ -70,8 +73,10 @@ public final class Sandbox implements AutoCloseable {
     public static Sandbox start(Path workDir, Spec spec) throws IOException {
         // fail before starting anything when Prometheus is missing, with the install command
         if (PrometheusServer.find().isEmpty()) throw new IOException(PrometheusServer.INSTALL_HINT);
-        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        // CRUD for every object, plus expectations where a real API server computes an answer (TokenReview, ...)
+        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+                new KubernetesMixedDispatcher(expectations), false);
         api.init(InetAddress.getLoopbackAddress(), 0);
         NamespacedKubernetesClient client = api.createClient();
         MeshSimulator mesh = null;
@@ -132,6 +137,11 @@ public final class Sandbox implements AutoCloseable {
 
     public String apiServerUrl() {
         return client.getConfiguration().getMasterUrl();
+    }
+
+    /** The mock API server itself, to answer what CRUD cannot (e.g. TokenReviews in tests). */
+    public KubernetesMockServer apiServer() {
+        return api;
     }
 
     public NamespacedKubernetesClient client() {

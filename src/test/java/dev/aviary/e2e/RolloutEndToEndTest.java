@@ -164,7 +164,9 @@ class RolloutEndToEndTest {
                 .filter(e -> "Pause".equals(e.getReason())).findFirst().orElse(null), "a Pause event");
 
         // resume through the REST API: the step's own routing comes back (header route, canary weight 0)
-        given().post("/api/rollouts/search/ranker/resume").then().statusCode(202);
+        given().post("/api/rollouts/search/ranker/resume").then().statusCode(401); // controls need an identity
+        given().header("Authorization", "Bearer " + SandboxResource.OPERATOR_TOKEN).post("/api/rollouts/search/ranker/resume")
+                .then().statusCode(202);
         await(Duration.ofSeconds(30), () -> phase("search", "ranker") == Phase.Progressing && canaryWeight("search", "ranker") == 0 ? true : null,
                 "ranker resumed at its step's weights");
         assertNull(rollout("search", "ranker").getMetadata().getAnnotations().get(CanaryRollout.REQUEST_ANNOTATION),

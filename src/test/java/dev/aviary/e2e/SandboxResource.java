@@ -1,5 +1,6 @@
 package dev.aviary.e2e;
 
+import dev.aviary.api.ClusterIdentities;
 import dev.aviary.sandbox.Sandbox;
 import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.sim.MeshSimulator;
@@ -18,6 +19,8 @@ import java.util.Map;
 public class SandboxResource implements QuarkusTestResourceLifecycleManager {
 
     static final String VS = "networking.istio.io/v1alpha3";
+    /** The bearer token of the person who steers the ranker through the API (RBAC: patch CanaryRollouts in search). */
+    static final String OPERATOR_TOKEN = "e2e-operator-token";
     private Sandbox sandbox;
 
     static Sandbox.Spec spec() {
@@ -47,6 +50,8 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        new ClusterIdentities(Map.of(OPERATOR_TOKEN, new ClusterIdentities.User("e2e-operator", List.of("system:authenticated"), "search")))
+                .installOn(sandbox.apiServer());
         Map<String, String> config = new HashMap<>(sandbox.config());
         config.put("quarkus.kubernetes-client.api-server-url", sandbox.apiServerUrl());
         config.put("quarkus.kubernetes-client.trust-certs", "true");

@@ -28,16 +28,19 @@ public final class KubernetesEvents implements Outbox.Channel {
 
     @Override
     public void deliver(RolloutEvent e) {
-        String name = e.policy().substring(e.policy().indexOf('/') + 1);
         boolean warning = e.decision() == Decision.ROLLBACK || e.decision() == Decision.PAUSE;
-        String message = e.headline();
+        record(e.namespace(), e.policy().substring(e.policy().indexOf('/') + 1), reason(e.decision()), warning, e.headline());
+    }
+
+    /** An Event on the CanaryRollout {@code namespace/rollout}: decisions, and the controls people asked for. */
+    public void record(String namespace, String rollout, String reason, boolean warning, String message) {
         if (message.length() > MAX_MESSAGE) message = message.substring(0, MAX_MESSAGE - 3) + "...";
         String now = Instant.now().toString();
-        client.v1().events().inNamespace(e.namespace()).resource(new EventBuilder()
-                .withNewMetadata().withGenerateName(name + ".").withNamespace(e.namespace()).endMetadata()
-                .withNewInvolvedObject().withApiVersion("aviary.dev/v1").withKind("CanaryRollout").withName(name)
-                .withNamespace(e.namespace()).endInvolvedObject()
-                .withReason(reason(e.decision()))
+        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                .withNewMetadata().withGenerateName(rollout + ".").withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion("aviary.dev/v1").withKind("CanaryRollout").withName(rollout)
+                .withNamespace(namespace).endInvolvedObject()
+                .withReason(reason)
                 .withType(warning ? "Warning" : "Normal")
                 .withMessage(message)
                 .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
