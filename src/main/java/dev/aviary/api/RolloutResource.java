@@ -35,8 +35,6 @@ import org.jboss.logging.Logger;
 public class RolloutResource {
 
     static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "promote", "restart");
-    /** Who asked for the pending request, next to {@link CanaryRollout#REQUEST_ANNOTATION}. */
-    public static final String REQUESTED_BY_ANNOTATION = "aviary.dev/requested-by";
     private static final Logger LOG = Logger.getLogger(RolloutResource.class);
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -93,7 +91,7 @@ public class RolloutResource {
                         + namespace + "/" + name + "; try again after the next tick")).build();
             }
             annotations.put(CanaryRollout.REQUEST_ANNOTATION, action);
-            annotations.put(REQUESTED_BY_ANNOTATION, caller.user());
+            annotations.put(CanaryRollout.REQUESTED_BY_ANNOTATION, caller.user());
             cr.getMetadata().setAnnotations(annotations);
             try {
                 rollouts.update(cr);

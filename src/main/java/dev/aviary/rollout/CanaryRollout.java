@@ -27,6 +27,8 @@ public class CanaryRollout extends CustomResource<RolloutSpec, RolloutStatus> im
 
     /** Humans ask for pause / resume / abort / promote / restart by setting this annotation; Aviary clears it. */
     public static final String REQUEST_ANNOTATION = "aviary.dev/request";
+    /** Who asked through the REST API (set next to the request, cleared with it, so it never names a stale caller). */
+    public static final String REQUESTED_BY_ANNOTATION = "aviary.dev/requested-by";
 
     /** The command a person runs to make a request (pause, resume, abort, promote, restart) of this policy's rollout. */
     public static String requestCommand(Policy policy, String request) {

@@ -107,6 +107,7 @@ public class RolloutController {
             // consumed by whichever write this tick makes, so a request is acted on once
             Map<String, String> annotations = new HashMap<>(cr.getMetadata().getAnnotations());
             annotations.remove(CanaryRollout.REQUEST_ANNOTATION);
+            annotations.remove(CanaryRollout.REQUESTED_BY_ANNOTATION);
             cr.getMetadata().setAnnotations(annotations);
         }
         boolean order = request != null && ORDERS.contains(request);

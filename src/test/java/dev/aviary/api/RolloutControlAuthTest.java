@@ -119,7 +119,7 @@ class RolloutControlAuthTest {
 
         Map<String, String> annotations = rollout().getMetadata().getAnnotations();
         assertEquals("promote", annotations.get(CanaryRollout.REQUEST_ANNOTATION));
-        assertEquals("alice", annotations.get(RolloutResource.REQUESTED_BY_ANNOTATION));
+        assertEquals("alice", annotations.get(dev.aviary.rollout.CanaryRollout.REQUESTED_BY_ANNOTATION));
         List<Event> events = server.getClient().v1().events().inNamespace(NS).list().getItems();
         assertEquals(1, events.size(), "one Event: " + events);
         Event e = events.get(0);
