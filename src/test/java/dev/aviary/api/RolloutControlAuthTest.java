@@ -58,8 +58,8 @@ class RolloutControlAuthTest {
         CanaryRollout cr = new CanaryRollout();
         cr.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NS).build());
         cr.setSpec(new RolloutSpec(NAME, "policies/image-classifier.yaml", "VirtualService/image-classifier"));
-        cr.setStatus(new RolloutStatus(Phase.Progressing, 1, null, null, "h", null, null, null, null, 30, null,
-                "at step 2", null, Map.of(), List.of(), List.of()));
+        cr.setStatus(new RolloutStatus(Phase.Progressing, 1, null, null, "h", null, null, null, 0, null, 30, null,
+                "at step 2", null, null, Map.of(), List.of(), List.of()));
         rollouts.resource(cr).create();
     }
 
