@@ -203,7 +203,7 @@ public final class IstioRouter implements TrafficRouter {
         }
         Map<String, Object> wanted = headerRoute(vs.key(), m, header);
         int managed = m.index();
-        if (existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
+        if (existing >= 0 && existing == managed - 1 && JsonPatch.jsonEquals(http.get(existing), wanted)) return;
         if (existing >= 0) {
             patch.removeAt(http, "/spec/http", existing);
             if (existing < managed) managed--;
