@@ -30,7 +30,7 @@ public final class SandboxOptions {
 
     @CommandLine.Option(names = "--scenario", defaultValue = "good", paramLabel = "good|errors|latency", converter = ScenarioConverter.class,
             description = "How the canary serves: good (like the baseline: expect promotion), errors (5x the baseline's error"
-                    + " rate: expect rollback), latency (50% slower: expect rollback). Default: ${DEFAULT-VALUE}.")
+                    + " rate: expect rollback), latency (50%% slower: expect rollback). Default: ${DEFAULT-VALUE}.")
     CanaryScenario scenario;
 
     @CommandLine.Option(names = "--dump", paramLabel = "DIR",
