@@ -45,6 +45,7 @@ public class Main implements QuarkusApplication {
         }
         // the sandbox starts before Quarkus configures logging: keep the mock API server's request log quiet until then
         java.util.logging.Logger fabric8 = java.util.logging.Logger.getLogger("io.fabric8");
+        java.util.logging.Level fabric8Level = fabric8.getLevel();
         fabric8.setLevel(java.util.logging.Level.SEVERE);
         Sandbox sandbox = null;
         Path workDir = null;
@@ -83,7 +84,7 @@ public class Main implements QuarkusApplication {
         try {
             Quarkus.run(Main.class, args); // exits the JVM, except under a test launcher
         } finally {
-            java.lang.ref.Reference.reachabilityFence(fabric8); // a JUL level lasts as long as its logger object
+            fabric8.setLevel(fabric8Level);
             set(previous);
             if (cleanup != null) {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
