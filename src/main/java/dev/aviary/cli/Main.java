@@ -102,8 +102,12 @@ public class Main implements QuarkusApplication {
         } catch (CommandLine.ParameterException e) {
             return null;
         }
-        Rehearsal.Prepared p = o.prepare();
-        return p.ok() ? p.rehearsal() : null;
+        try {
+            Rehearsal.Prepared p = o.prepare();
+            return p.ok() ? p.rehearsal() : null;
+        } catch (RuntimeException e) {
+            return null; // the command meets it again and says so in one line
+        }
     }
 
     @Override

@@ -26,7 +26,14 @@ public class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Rehearsal.Prepared prepared = options.prepare();
+        Rehearsal.Prepared prepared;
+        try {
+            prepared = options.prepare();
+        } catch (RuntimeException e) {
+            // a bug, not the user's input; still one line, never a stack trace
+            System.err.println("aviary sandbox: cannot prepare the rehearsal: " + e);
+            return 2;
+        }
         if (!prepared.ok()) {
             prepared.problems().forEach(System.err::println);
             System.err.println("aviary sandbox: " + prepared.problems().size() + (prepared.problems().size() == 1 ? " problem" : " problems")

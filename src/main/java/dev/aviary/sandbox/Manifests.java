@@ -184,7 +184,13 @@ public final class Manifests {
         }
         Map<String, Object> md = (Map<String, Object>) metadata;
         if (!(md.get("namespace") instanceof String ns) || ns.isEmpty()) md.put("namespace", "default");
-        GenericKubernetesResource object = SERIALIZATION.convertValue(map, GenericKubernetesResource.class);
+        GenericKubernetesResource object;
+        try {
+            object = SERIALIZATION.convertValue(map, GenericKubernetesResource.class);
+        } catch (IllegalArgumentException e) {
+            problems.add(at + ": " + kind + " " + name + " is not a valid Kubernetes object: " + oneLine(e.getMessage()));
+            return;
+        }
         Item item = new Item(object, at);
         String key = apiGroup((String) apiVersion) + "/" + kind + "/" + item.namespace() + "/" + name;
         Item earlier = items.remove(key);

@@ -193,9 +193,20 @@ final class Workloads {
                 .findFirst().orElse(null);
     }
 
+    /** The namespace's Deployments; one that does not read as a Deployment runs no pods, as the API server would refuse it. */
     private List<Deployment> deployments(String ns) {
-        return items.stream().filter(i -> i.kind().equals("Deployment") && i.namespace().equals(ns))
-                .map(i -> SERIALIZATION.convertValue(i.object(), Deployment.class)).toList();
+        List<Deployment> out = new ArrayList<>();
+        for (Manifests.Item i : items) {
+            if (!i.kind().equals("Deployment") || !i.namespace().equals(ns)) continue;
+            try {
+                out.add(SERIALIZATION.convertValue(i.object(), Deployment.class));
+            } catch (IllegalArgumentException e) {
+                String note = i.source() + ": " + i.describe() + " is not a valid Deployment, so it runs no pods: "
+                        + Manifests.oneLine(e.getMessage());
+                if (!notes.contains(note)) notes.add(note);
+            }
+        }
+        return out;
     }
 
     private Manifests.Item find(String kind, String ns, String name) {

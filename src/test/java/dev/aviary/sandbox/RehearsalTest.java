@@ -171,6 +171,29 @@ class RehearsalTest {
     }
 
     @Test
+    void malformedObjectsAreOneLineEachNeverAnException(@TempDir Path tmp) throws Exception {
+        Manifests.Result bad = Manifests.readText("apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: [a, b]}\n", "s.yaml");
+        assertEquals(1, bad.problems().size(), bad.problems().toString());
+        assertTrue(bad.problems().get(0).matches("s\\.yaml:1: Service s is not a valid Kubernetes object: [^\\n]+"), bad.problems().get(0));
+
+        Path manifests = Files.createDirectories(tmp.resolve("manifests"));
+        Files.writeString(manifests.resolve("all.yaml"), Files.readString(TUTORIAL.resolve("manifests/image-classifier.yaml")) + """
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: resnet50}
+                spec:
+                  replicas: two
+                  template: {metadata: {labels: {app: image-classifier, version: resnet50}}}
+                """);
+        Rehearsal r = prepare(manifests, TUTORIAL.resolve("policies"), CanaryScenario.GOOD);
+        assertTrue(r.notes().stream().anyMatch(n -> n.matches(".*all\\.yaml:\\d+: Deployment default/resnet50 is not a valid Deployment,"
+                + " so it runs no pods: [^\\n]+")), r.notes().toString());
+        assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("synthesized Deployment default/image-classifier-resnet50 ")),
+                r.notes().toString());
+    }
+
+    @Test
     void aDumpNeverClearsADirectoryItDidNotWrite(@TempDir Path tmp) throws Exception {
         assertNull(Dump.unusable(tmp.resolve("new")));
         assertNull(Dump.unusable(tmp), "empty");
