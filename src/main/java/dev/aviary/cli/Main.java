@@ -46,7 +46,7 @@ public class Main implements QuarkusApplication {
         // the sandbox starts before Quarkus configures logging: keep the mock API server's request log quiet until then
         java.util.logging.Logger fabric8 = java.util.logging.Logger.getLogger("io.fabric8");
         java.util.logging.Level fabric8Level = fabric8.getLevel();
-        fabric8.setLevel(java.util.logging.Level.SEVERE);
+        if (SANDBOXED.contains(command)) fabric8.setLevel(java.util.logging.Level.SEVERE);
         Sandbox sandbox = null;
         Path workDir = null;
         Rehearsal rehearsal = SANDBOXED.contains(command) ? rehearsal(command, Arrays.copyOfRange(args, 1, args.length)) : null;
