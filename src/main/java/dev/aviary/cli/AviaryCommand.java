@@ -5,7 +5,8 @@ import picocli.CommandLine;
 
 @CommandLine.Command(name = "aviary", mixinStandardHelpOptions = true, version = "aviary 0.1.0",
         description = "Progressive delivery for ML models: moves a canary from 0% to 100% of traffic, or back, on evidence.",
-        subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, SimulateCommand.class, StatusCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, SandboxCommand.class, ValidateCommand.class, SimulateCommand.class,
+            StatusCommand.class})
 @TopCommand
 public class AviaryCommand {
 }

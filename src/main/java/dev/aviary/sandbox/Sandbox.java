@@ -1,8 +1,8 @@
 package dev.aviary.sandbox;
 
-import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.sim.MeshSimulator;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -12,8 +12,8 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -30,7 +30,7 @@ import java.util.Queue;
 public final class Sandbox implements AutoCloseable {
 
     /**
-     * What to put in the box.
+     * What to put in the box, from classpath resources (the end-to-end tests' clusters).
      *
      * @param clusterResources classpath resources with the Kubernetes objects (multi-document YAML)
      * @param policyResources  classpath resources of policies, copied into the policies directory
@@ -38,21 +38,20 @@ public final class Sandbox implements AutoCloseable {
      */
     public record Spec(List<String> clusterResources, List<String> policyResources, List<MeshSimulator.Service> services, long seed) {}
 
-    /** The demo: a good ResNet101 canary and a bad fraud-detector canary, side by side. */
-    public static Spec demo() {
-        ArmBehaviour resnet50 = new ArmBehaviour(0.01, 80, 0.5);
-        ArmBehaviour resnet101 = new ArmBehaviour(0.005, 70, 0.5);
-        ArmBehaviour xgb7 = new ArmBehaviour(0.01, 30, 0.5);
-        ArmBehaviour xgb8 = new ArmBehaviour(0.05, 30, 0.5);
-        String vs = "networking.istio.io/v1alpha3";
-        return new Spec(
-                List.of("sandbox/cluster/image-classifier.yaml", "sandbox/cluster/fraud-detector.yaml"),
-                List.of("sandbox/policies/image-classifier.yaml", "sandbox/policies/fraud-detector.yaml"),
-                List.of(new MeshSimulator.Service("default", "image-classifier", vs, "image-classifier", 100, "user-group", "canary", 0.2,
-                                Map.of("v1", resnet50, "v2", resnet101)),
-                        new MeshSimulator.Service("payments", "fraud-detector", vs, "fraud-detector", 100, "user-group", "canary", 0.2,
-                                Map.of("v1", xgb7, "v2", xgb8))),
-                42);
+    /**
+     * What to put in the box.
+     *
+     * @param objects     the Kubernetes objects, created in the mock API server as they are
+     * @param policyFiles policy file name → content, written to the policies directory Aviary reads
+     * @param services    the traffic to simulate
+     */
+    public record Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
+            long seed) {
+        public Contents {
+            objects = List.copyOf(objects);
+            policyFiles = Map.copyOf(policyFiles);
+            services = List.copyOf(services);
+        }
     }
 
     private final KubernetesMockServer api;
@@ -71,6 +70,19 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public static Sandbox start(Path workDir, Spec spec) throws IOException {
+        Manifests.Result cluster = Manifests.readResources(spec.clusterResources());
+        if (!cluster.problems().isEmpty()) throw new IOException(String.join("; ", cluster.problems()));
+        Map<String, String> policies = new LinkedHashMap<>();
+        for (String resource : spec.policyResources()) {
+            try (InputStream in = resource(resource)) {
+                policies.put(Path.of(resource).getFileName().toString(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return start(workDir, new Contents(cluster.items().stream().map(Manifests.Item::object).toList(), policies, spec.services(),
+                spec.seed()));
+    }
+
+    public static Sandbox start(Path workDir, Contents contents) throws IOException {
         // fail before starting anything when Prometheus is missing, with the install command
         if (PrometheusServer.find().isEmpty()) throw new IOException(PrometheusServer.INSTALL_HINT);
         // CRUD for every object, plus expectations where a real API server computes an answer (TokenReview, ...)
@@ -81,15 +93,12 @@ public final class Sandbox implements AutoCloseable {
         NamespacedKubernetesClient client = api.createClient();
         MeshSimulator mesh = null;
         try {
-            for (String resource : spec.clusterResources()) load(client, resource);
+            for (GenericKubernetesResource o : contents.objects()) create(client, o);
             Path policies = Files.createDirectories(workDir.resolve("policies"));
-            for (String resource : spec.policyResources()) {
-                try (InputStream in = resource(resource)) {
-                    Files.copy(in, policies.resolve(Path.of(resource).getFileName().toString()),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
+            for (Map.Entry<String, String> f : contents.policyFiles().entrySet()) {
+                Files.writeString(policies.resolve(f.getKey()), f.getValue());
             }
-            mesh = new MeshSimulator(client, spec.services(), spec.seed()).start();
+            mesh = new MeshSimulator(client, contents.services(), contents.seed()).start();
             PrometheusServer prometheus = PrometheusServer.start(workDir.resolve("prometheus"), "127.0.0.1:" + mesh.port());
             return new Sandbox(api, client, mesh, prometheus, policies);
         } catch (IOException | RuntimeException e) {
@@ -101,14 +110,15 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Create every object of a multi-document YAML resource in the mock API server. */
-    public static void load(io.fabric8.kubernetes.client.KubernetesClient client, String resource) {
-        try (InputStream in = resource(resource)) {
-            for (HasMetadata o : client.load(in).items()) {
-                client.resource(o).inNamespace(o.getMetadata().getNamespace()).create();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public static void load(KubernetesClient client, String resource) {
+        Manifests.Result r = Manifests.readResources(List.of(resource));
+        if (!r.problems().isEmpty()) throw new IllegalArgumentException(String.join("; ", r.problems()));
+        r.items().forEach(i -> create(client, i.object()));
+    }
+
+    /** Create one object as written (raw JSON, whatever its kind), in its namespace. */
+    static void create(KubernetesClient client, GenericKubernetesResource o) {
+        client.genericKubernetesResources(Manifests.context(o)).inNamespace(o.getMetadata().getNamespace()).resource(o).create();
     }
 
     private static InputStream resource(String name) throws IOException {

@@ -25,8 +25,10 @@ import org.jboss.logging.Logger;
  * the end-to-end tests roll canaries out on.
  *
  * <p>Routing follows Istio: the first http route whose match fits the request wins; its destinations are picked
- * by weight; a subset resolves to pods through the DestinationRule's labels, and a subset the DestinationRule does
- * not define answers 503 (Istio's "NR"), which is how a missing DestinationRule shows up in the metrics.
+ * by weight; a subset resolves to the Deployments whose pods carry the Service's selector and the subset's labels,
+ * and the pods' {@code version} label is what the metrics report. A subset the DestinationRule does not define, or
+ * one no pods match, answers 503 (Istio's "NR" and "UH"): that is how a missing DestinationRule or a mislabelled
+ * Deployment shows up in the metrics.
  */
 public final class MeshSimulator implements AutoCloseable {
 
@@ -37,6 +39,8 @@ public final class MeshSimulator implements AutoCloseable {
     private static final String[] LABELS = {"reporter", "source_workload", "destination_service_name", "destination_service_namespace",
         "destination_workload", "destination_version", "response_code", "request_protocol"};
     private static final long TICK_MS = 100;
+    private static final List<String> ISTIO_VERSIONS = List.of("networking.istio.io/v1", "networking.istio.io/v1beta1",
+        "networking.istio.io/v1alpha3");
     private static final Logger LOG = Logger.getLogger(MeshSimulator.class);
 
     /**
@@ -107,14 +111,28 @@ public final class MeshSimulator implements AutoCloseable {
             try {
                 GenericKubernetesResource vs = client.genericKubernetesResources(s.apiVersion(), "VirtualService")
                         .inNamespace(s.namespace()).withName(s.virtualService()).get();
-                String drVersion = s.apiVersion();
-                List<GenericKubernetesResource> drs = client.genericKubernetesResources(drVersion, "DestinationRule")
-                        .inNamespace(s.namespace()).list().getItems();
-                routing.put(s.namespace() + "/" + s.virtualService(), Routing.of(vs, drs, s.host()));
+                io.fabric8.kubernetes.api.model.Service svc = client.services().inNamespace(s.namespace()).withName(s.host()).get();
+                Map<String, String> selector = svc == null || svc.getSpec() == null || svc.getSpec().getSelector() == null
+                        ? Map.of() : svc.getSpec().getSelector();
+                Pods pods = new Pods(selector, client.apps().deployments().inNamespace(s.namespace()).list().getItems());
+                routing.put(s.namespace() + "/" + s.virtualService(), Routing.of(vs, destinationRules(s.namespace()), pods, s.host()));
             } catch (RuntimeException e) {
                 LOG.debugf("mesh simulator could not read routing of %s/%s: %s", s.namespace(), s.virtualService(), e.getMessage());
             }
         }
+    }
+
+    /** The namespace's DestinationRules under every Istio API version (users write any of them), newest first. */
+    private List<GenericKubernetesResource> destinationRules(String namespace) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String version : ISTIO_VERSIONS) {
+            for (GenericKubernetesResource dr : client.genericKubernetesResources(version, "DestinationRule").inNamespace(namespace).list()
+                    .getItems()) {
+                if (seen.add(dr.getMetadata().getName())) out.add(dr);
+            }
+        }
+        return out;
     }
 
     private void sendTraffic() {
@@ -136,24 +154,22 @@ public final class MeshSimulator implements AutoCloseable {
     private void serve(Service s, Routing r, boolean tagged) {
         Routing.Route route = r.match(s.header(), tagged ? s.headerValue() : null);
         if (route == null) return; // Istio answers 404 for unmatched requests; nothing reaches a model
-        String version = route.pick(rng.nextInt(100));
-        record(s, version);
-        if (route.mirrorVersion() != null && rng.nextDouble() * 100 < route.mirrorPercent()) {
-            record(s, route.mirrorVersion());
+        record(s, route.pick(rng.nextInt(100)));
+        if (route.mirror() != null && rng.nextDouble() * 100 < route.mirrorPercent()) {
+            record(s, route.mirror());
         }
     }
 
-    private void record(Service s, String version) {
-        String workload = s.host() + "-" + version;
-        if (version == null) {
-            // a subset the DestinationRule does not define: Istio's 503 NR, no pod ever sees it
+    private void record(Service s, Pods.Backend backend) {
+        if (backend == null) {
+            // a subset the DestinationRule does not define (Istio's 503 NR) or without pods (UH): no model sees it
             requests.labelValues("destination", "istio-ingressgateway", s.host(), s.namespace(), "unknown", "unknown", "503", "http").inc();
             return;
         }
-        ArmBehaviour b = behaviour.get(key(s, version));
+        ArmBehaviour b = behaviour.get(key(s, backend.version()));
         if (b == null) return;
         String code = b.sampleError(rng) ? "503" : "200";
-        String[] labels = {"destination", "istio-ingressgateway", s.host(), s.namespace(), workload, version, code, "http"};
+        String[] labels = {"destination", "istio-ingressgateway", s.host(), s.namespace(), backend.workload(), backend.version(), code, "http"};
         requests.labelValues(labels).inc();
         duration.labelValues(labels).observe(b.sampleLatencyMs(rng));
     }
@@ -162,7 +178,7 @@ public final class MeshSimulator implements AutoCloseable {
         return s.namespace() + "/" + s.virtualService() + "/" + version;
     }
 
-    /** The parts of a VirtualService and DestinationRule that decide where a request goes. */
+    /** The parts of a VirtualService, DestinationRule and Deployments that decide where a request goes. */
     record Routing(List<Route> routes) {
 
         record Condition(Map<String, Map<String, String>> headers, String uriPrefix, boolean unsupported) {
@@ -180,16 +196,16 @@ public final class MeshSimulator implements AutoCloseable {
             }
         }
 
-        /** versions[i] gets weights[i] percent; a null version is a subset the DestinationRule lacks. */
-        record Route(List<Condition> conditions, List<String> versions, List<Integer> weights, String mirrorVersion,
+        /** backends[i] gets weights[i] percent; a null backend answers 503 (no such subset, or no pods behind it). */
+        record Route(List<Condition> conditions, List<Pods.Backend> backends, List<Integer> weights, Pods.Backend mirror,
                 double mirrorPercent) {
-            String pick(int percentile) {
+            Pods.Backend pick(int percentile) {
                 int acc = 0;
-                for (int i = 0; i < versions.size(); i++) {
+                for (int i = 0; i < backends.size(); i++) {
                     acc += weights.get(i);
-                    if (percentile < acc) return versions.get(i);
+                    if (percentile < acc) return backends.get(i);
                 }
-                return versions.isEmpty() ? null : versions.get(versions.size() - 1);
+                return backends.isEmpty() ? null : backends.get(backends.size() - 1);
             }
         }
 
@@ -201,14 +217,15 @@ public final class MeshSimulator implements AutoCloseable {
         }
 
         @SuppressWarnings("unchecked")
-        static Routing of(GenericKubernetesResource vs, List<GenericKubernetesResource> drs, String host) {
-            Map<String, String> subsetVersion = new java.util.HashMap<>();
+        static Routing of(GenericKubernetesResource vs, List<GenericKubernetesResource> drs, Pods pods, String host) {
+            Map<String, Pods.Backend> subsets = new java.util.HashMap<>();
             for (GenericKubernetesResource dr : drs) {
                 Map<String, Object> spec = (Map<String, Object>) dr.getAdditionalProperties().get("spec");
                 if (spec == null || !sameHost(String.valueOf(spec.get("host")), host)) continue;
                 for (Map<String, Object> subset : (List<Map<String, Object>>) spec.getOrDefault("subsets", List.of())) {
-                    Map<String, String> labels = (Map<String, String>) subset.getOrDefault("labels", Map.of());
-                    subsetVersion.put(String.valueOf(subset.get("name")), labels.get("version"));
+                    Map<String, String> labels = new java.util.HashMap<>();
+                    ((Map<String, Object>) subset.getOrDefault("labels", Map.of())).forEach((k, v) -> labels.put(k, String.valueOf(v)));
+                    subsets.put(String.valueOf(subset.get("name")), pods.resolve(labels));
                 }
             }
             List<Route> routes = new ArrayList<>();
@@ -223,24 +240,24 @@ public final class MeshSimulator implements AutoCloseable {
                     conditions.add(new Condition((Map<String, Map<String, String>>) m.getOrDefault("headers", Map.of()),
                             uri == null ? null : String.valueOf(uri.get("prefix")), unsupported));
                 }
-                List<String> versions = new ArrayList<>();
+                List<Pods.Backend> backends = new ArrayList<>();
                 List<Integer> weights = new ArrayList<>();
                 List<Map<String, Object>> dests = (List<Map<String, Object>>) http.getOrDefault("route", List.of());
                 for (Map<String, Object> d : dests) {
                     Map<String, Object> dest = (Map<String, Object>) d.get("destination");
-                    versions.add(subsetVersion.get(String.valueOf(dest.get("subset"))));
+                    backends.add(subsets.get(String.valueOf(dest.get("subset"))));
                     Object w = d.get("weight");
                     weights.add(w == null ? (dests.size() == 1 ? 100 : 0) : ((Number) w).intValue());
                 }
-                String mirrorVersion = null;
+                Pods.Backend mirror = null;
                 double mirrorPercent = 0;
-                Map<String, Object> mirror = (Map<String, Object>) http.get("mirror");
-                if (mirror != null) {
-                    mirrorVersion = subsetVersion.get(String.valueOf(mirror.get("subset")));
+                Map<String, Object> m = (Map<String, Object>) http.get("mirror");
+                if (m != null) {
+                    mirror = subsets.get(String.valueOf(m.get("subset")));
                     Map<String, Object> pct = (Map<String, Object>) http.get("mirrorPercentage");
                     mirrorPercent = pct == null ? 100 : ((Number) pct.get("value")).doubleValue();
                 }
-                routes.add(new Route(conditions, versions, weights, mirrorVersion, mirrorPercent));
+                routes.add(new Route(conditions, backends, weights, mirror, mirrorPercent));
             }
             return new Routing(routes);
         }

@@ -26,7 +26,7 @@ class SandboxTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sandbox = Sandbox.start(dir, Sandbox.demo());
+        sandbox = Sandbox.start(dir, Rehearsal.demo().contents());
         prometheus = new PrometheusClient(new TestPrometheusConfig(sandbox.prometheus().url()));
     }
 
@@ -45,8 +45,10 @@ class SandboxTest {
                 .inNamespace("default").withName("image-classifier").get();
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> http = (List<Map<String, Object>>) ((Map<String, Object>) vs.getAdditionalProperties().get("spec")).get("http");
+        // the weighted route: the one with two destinations (the demo's VirtualService may hold others)
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> route = (List<Map<String, Object>>) http.get(0).get("route"); // the tutorial's one route
+        List<Map<String, Object>> route = http.stream().map(r -> (List<Map<String, Object>>) r.get("route"))
+                .filter(r -> r != null && r.size() == 2).findFirst().orElseThrow();
         route.get(0).put("weight", 50);
         route.get(1).put("weight", 50);
         sandbox.client().resource(vs).update();

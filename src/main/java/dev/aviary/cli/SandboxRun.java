@@ -1,0 +1,143 @@
+package dev.aviary.cli;
+
+import dev.aviary.daemon.Engine;
+import dev.aviary.policy.Durations;
+import dev.aviary.policy.Policy;
+import dev.aviary.rollout.CanaryRollout;
+import dev.aviary.rollout.Phase;
+import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.sandbox.Dump;
+import dev.aviary.sandbox.Rehearsal;
+import dev.aviary.sandbox.TimeScale;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Runs a rehearsal on the sandbox {@link Main} started and pointed the application at: the daemon's own engine
+ * judges and moves traffic until every rollout has ended (or paused, which nothing in a sandbox would undo), then the
+ * outcome is compared with what the scenario expects. {@code aviary demo} and {@code aviary sandbox} both run this.
+ */
+@Singleton
+public class SandboxRun {
+
+    /** Set by {@link Main} to the sandbox's API server: nothing runs unless the application talks to it. */
+    static final String API_SERVER_PROPERTY = "aviary-sandbox.api-server";
+
+    private final Engine engine;
+    private final RolloutRepository rollouts;
+    private final KubernetesClient client;
+    private final Optional<String> sandboxApiServer;
+    private final int httpPort;
+
+    public SandboxRun(Engine engine, RolloutRepository rollouts, KubernetesClient client,
+            @ConfigProperty(name = API_SERVER_PROPERTY) Optional<String> sandboxApiServer,
+            @ConfigProperty(name = "quarkus.http.port") int httpPort) {
+        this.engine = engine;
+        this.rollouts = rollouts;
+        this.client = client;
+        this.sandboxApiServer = sandboxApiServer;
+        this.httpPort = httpPort;
+    }
+
+    /** True when the application's Kubernetes client talks to the sandbox, never to a real cluster. */
+    boolean pointedAtSandbox() {
+        return sandboxApiServer.isPresent() && trim(sandboxApiServer.get()).equals(trim(client.getMasterUrl().toString()));
+    }
+
+    /**
+     * @param limit when to give up
+     * @param dump  where to write the final objects, or null
+     * @return 0 when every rollout ended as expected, 1 otherwise, 2 when there is no sandbox to run on
+     */
+    int run(Rehearsal r, Duration limit, Path dump, PrintStream out) throws InterruptedException {
+        if (!pointedAtSandbox()) {
+            out.println("aviary: the sandbox did not start, so nothing was run (the application is not pointed at it)");
+            return 2;
+        }
+        describeTime(r, out);
+        out.printf("Time limit: %s. Status page: http://127.0.0.1:%d/ (JSON: /api/rollouts)%n%n", Durations.format(limit), httpPort);
+        out.flush();
+        Instant start = Instant.now();
+        Map<String, Phase> phases = new LinkedHashMap<>();
+        boolean finished = false;
+        engine.start();
+        try {
+            while (!finished && Duration.between(start, Instant.now()).compareTo(limit) < 0) {
+                Thread.sleep(1000);
+                finished = true;
+                for (Rehearsal.Expectation e : r.expectations()) {
+                    Phase phase = landed(rollout(e.policy()));
+                    phases.put(e.policy(), phase);
+                    // nothing in a sandbox resumes a paused rollout: it is as far as it will get
+                    finished &= phase.terminal() || phase == Phase.Paused;
+                }
+            }
+        } finally {
+            engine.stop();
+        }
+        out.println();
+        out.println((finished ? "After " : "Time limit reached after ") + Duration.between(start, Instant.now()).toSeconds() + " s:");
+        boolean ok = finished;
+        for (Rehearsal.Expectation e : r.expectations()) {
+            CanaryRollout cr = rollout(e.policy());
+            Phase phase = phases.getOrDefault(e.policy(), Phase.Pending);
+            Phase expected = e.scenario().expected();
+            ok &= phase == expected;
+            out.printf("  %-30s %-11s canary weight %3d%%  %s%n", e.policy(), phase, cr == null ? 0 : cr.getStatus().canaryWeight(),
+                    phase == expected ? "as expected (" + e.scenario().label() + ")"
+                            : "EXPECTED " + expected + " (" + e.scenario().label() + ")" + (cr == null ? "" : ": " + cr.getStatus().message()));
+        }
+        if (dump != null) {
+            try {
+                int n = Dump.write(client, r.contents().objects(), dump);
+                out.println("Wrote the final state of " + n + " objects to " + dump);
+            } catch (IOException | KubernetesClientException e) {
+                out.println("aviary: could not write the dump to " + dump + ": " + e.getMessage());
+                ok = false;
+            }
+        }
+        out.flush();
+        return ok ? 0 : 1;
+    }
+
+    private static void describeTime(Rehearsal r, PrintStream out) {
+        TimeScale time = r.time();
+        if (time.isRealTime()) {
+            out.println("Time runs at real speed: the policies' durations are used as written.");
+            return;
+        }
+        out.printf("Time runs %dx faster than real time: every duration of the policies is divided by %d (the shortest interval"
+                + " becomes %s; Prometheus scrapes every second) and the mesh sends %s rps x %d = %s rps per service, so each step"
+                + " sees the requests and the looks it would in a cluster:%n", time.factor(), time.factor(),
+                Durations.format(TimeScale.FASTEST_INTERVAL), number(r.rps()), time.factor(), number(r.rps() * time.factor()));
+        for (Policy p : r.policies()) out.println("  " + p.key() + ": " + time.describe(p));
+    }
+
+    private CanaryRollout rollout(String key) {
+        String[] nsName = key.split("/", 2);
+        return rollouts.get(nsName[0], nsName[1]);
+    }
+
+    /** A phase counts once its move has landed on the target. */
+    private static Phase landed(CanaryRollout cr) {
+        return cr == null || cr.getStatus() == null || cr.getStatus().intended() != null ? Phase.Pending : cr.getStatus().phase();
+    }
+
+    private static String number(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    private static String trim(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

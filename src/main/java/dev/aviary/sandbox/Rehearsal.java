@@ -1,0 +1,209 @@
+package dev.aviary.sandbox;
+
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.PolicyException;
+import dev.aviary.policy.PolicyLinter;
+import dev.aviary.policy.PolicyLoader;
+import dev.aviary.policy.Problem;
+import dev.aviary.policy.Step;
+import dev.aviary.sim.ArmBehaviour;
+import dev.aviary.sim.MeshSimulator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * A rollout rehearsed in the sandbox: the objects to put in the mock API server (the user's manifests, plus the
+ * Services and Deployments they leave out), the policies as the sandbox runs them (compressed in time), the traffic
+ * the mesh simulator sends, and how each rollout must end for its policy to have done its job.
+ *
+ * @param contents     what goes into the sandbox
+ * @param expectations one per policy, in the policies' order
+ * @param notes        what was synthesized, skipped or will answer 503, one line each
+ * @param time         how much faster than real time the policies run
+ * @param policies     the policies as the user wrote them (for describing the time compression)
+ * @param rps          requests per second a service gets in real time (the simulator sends {@code rps x time.factor()})
+ */
+public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectations, List<String> notes, TimeScale time, List<Policy> policies,
+        double rps) {
+
+    /** The baseline of a user's service: 1% errors, a log-normal latency with an 80 ms median (p99 about 255 ms). */
+    public static final ArmBehaviour DEFAULT_BASELINE = new ArmBehaviour(0.01, 80, 0.5);
+    public static final double DEFAULT_RPS = 20;
+    /** Share of requests that carry the header of a header-route step (a test group). */
+    public static final double DEFAULT_HEADER_SHARE = 0.1;
+
+    /** Policy {@code policy} must end in {@code scenario.expected()}. */
+    public record Expectation(String policy, CanaryScenario scenario) {}
+
+    /** A rehearsal, or why there cannot be one (each problem one line, {@code file:line:col: ...} where known). */
+    public record Prepared(Rehearsal rehearsal, List<String> problems) {
+        public Prepared {
+            problems = List.copyOf(problems);
+        }
+
+        static Prepared failed(List<String> problems) {
+            return new Prepared(null, problems);
+        }
+
+        public boolean ok() {
+            return rehearsal != null;
+        }
+    }
+
+    /**
+     * What the simulated mesh sends.
+     *
+     * @param rps         requests per second per service, in real time
+     * @param headerShare share of requests carrying a header step's header
+     * @param speed       how many times faster than real time; null picks the fastest the policies allow
+     */
+    public record Traffic(double rps, double headerShare, Integer speed, long seed) {}
+
+    public Rehearsal {
+        expectations = List.copyOf(expectations);
+        notes = List.copyOf(notes);
+        policies = List.copyOf(policies);
+    }
+
+    /** Long enough for every rollout to end by its own timeouts, bounded so a run never hangs. */
+    public Duration defaultTimeLimit() {
+        Duration longest = policies.stream().map(time::longestRollout).max(Duration::compareTo).orElse(Duration.ZERO);
+        Duration limit = longest.plusMinutes(1);
+        return limit.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : limit;
+    }
+
+    /** The user's manifests and policies, every rollout facing {@code scenario}. */
+    public static Prepared prepare(Path manifests, Path policies, CanaryScenario scenario, Traffic traffic) {
+        List<String> problems = new ArrayList<>();
+        Manifests.Result cluster = Manifests.readDirectory(manifests);
+        problems.addAll(cluster.problems());
+        List<Loaded> loaded = new ArrayList<>();
+        if (!Files.isDirectory(policies)) {
+            problems.add(policies + ": no such directory (--policies names the directory holding your CanaryPolicy files)");
+        } else {
+            PolicyLinter.Report report = new PolicyLinter().lint(List.of(policies));
+            report.problems().stream().map(Problem::toString).forEach(problems::add);
+            if (report.files().isEmpty()) problems.add(policies + ": no policy files (*.yaml or *.yml)");
+            for (Policy p : report.policies()) {
+                try {
+                    loaded.add(new Loaded(p, Files.readString(p.source(), StandardCharsets.UTF_8), p.source().getFileName().toString()));
+                } catch (IOException e) {
+                    problems.add(p.source() + ": cannot read the file: " + e.getMessage());
+                }
+            }
+        }
+        if (!problems.isEmpty()) return Prepared.failed(problems);
+        return build(cluster, loaded, p -> scenario, p -> DEFAULT_BASELINE, traffic);
+    }
+
+    /**
+     * The demo: ResNet50 → ResNet101, a good canary, and XGBoost v7 → v8 with five times the errors, side by side,
+     * on the built-in manifests and policies (already short: they run in real time).
+     */
+    public static Rehearsal demo() {
+        Manifests.Result cluster = Manifests.readResources(List.of("sandbox/cluster/image-classifier.yaml", "sandbox/cluster/fraud-detector.yaml"));
+        List<Loaded> policies = new ArrayList<>();
+        for (String resource : List.of("sandbox/policies/image-classifier.yaml", "sandbox/policies/fraud-detector.yaml")) {
+            try (InputStream in = Rehearsal.class.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) throw new IllegalStateException("missing classpath resource " + resource);
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                policies.add(new Loaded(new PolicyLoader().parse(text, Path.of(resource)), text, Path.of(resource).getFileName().toString()));
+            } catch (IOException | PolicyException e) {
+                throw new IllegalStateException("the built-in demo policy " + resource + " does not load: " + e.getMessage(), e);
+            }
+        }
+        Map<String, CanaryScenario> scenarios = Map.of("default/image-classifier", CanaryScenario.GOOD, "payments/fraud-detector",
+                CanaryScenario.ERRORS);
+        Map<String, ArmBehaviour> baselines = Map.of("default/image-classifier", new ArmBehaviour(0.01, 80, 0.5),
+                "payments/fraud-detector", new ArmBehaviour(0.01, 30, 0.5));
+        Prepared p = build(cluster, policies, policy -> scenarios.get(policy.key()), policy -> baselines.get(policy.key()),
+                new Traffic(100, 0.2, null, 42));
+        if (!p.ok()) throw new IllegalStateException("the built-in demo does not prepare: " + p.problems());
+        return p.rehearsal();
+    }
+
+    /** A policy as validated, with its text and file name. */
+    private record Loaded(Policy policy, String text, String fileName) {}
+
+    private static Prepared build(Manifests.Result cluster, List<Loaded> loaded, Function<Policy, CanaryScenario> scenarioOf,
+            Function<Policy, ArmBehaviour> baselineOf, Traffic traffic) {
+        List<String> problems = new ArrayList<>(cluster.problems());
+        List<Policy> policies = loaded.stream().map(Loaded::policy).toList();
+        TimeScale time = traffic.speed() != null ? new TimeScale(traffic.speed()) : TimeScale.fitting(policies);
+        Workloads workloads = new Workloads(cluster.items());
+        List<MeshSimulator.Service> services = new ArrayList<>();
+        List<Expectation> expectations = new ArrayList<>();
+        Map<String, String> policyFiles = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>(cluster.notes());
+        Set<String> simulated = new java.util.HashSet<>();
+        for (Loaded l : loaded) {
+            Policy p = l.policy();
+            CanaryScenario scenario = scenarioOf.apply(p);
+            expectations.add(new Expectation(p.key(), scenario));
+            try {
+                policyFiles.put(l.fileName(), time.rewrite(l.text(), p));
+            } catch (IOException e) {
+                problems.add(p.source() + ": cannot prepare the policy for the sandbox: " + Manifests.oneLine(e.getMessage()));
+            }
+            Workloads.Arms arms;
+            try {
+                arms = workloads.arms(p);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            String vs = p.namespace() + "/" + p.target().istio().virtualService();
+            if (!simulated.add(vs)) {
+                notes.add(p.source() + ": another policy already rehearses VirtualService " + vs + "; its traffic is simulated once");
+                continue;
+            }
+            services.add(service(p, arms, scenario, baselineOf.apply(p), traffic, time, notes));
+        }
+        notes.addAll(workloads.notes());
+        if (!problems.isEmpty()) return Prepared.failed(problems);
+        Sandbox.Contents contents = new Sandbox.Contents(workloads.items().stream().map(Manifests.Item::object).toList(), policyFiles,
+                services, traffic.seed());
+        return new Prepared(new Rehearsal(contents, expectations, notes, time, policies, traffic.rps()), List.of());
+    }
+
+    private static MeshSimulator.Service service(Policy p, Workloads.Arms arms, CanaryScenario scenario, ArmBehaviour baseline,
+            Traffic traffic, TimeScale time, List<String> notes) {
+        Map<String, ArmBehaviour> versions = new HashMap<>();
+        if (arms.baselineVersion() != null) versions.put(arms.baselineVersion(), baseline);
+        if (arms.canaryVersion() != null) {
+            if (arms.canaryVersion().equals(arms.baselineVersion())) {
+                notes.add(p.source() + ": the baseline and canary pods of " + p.key() + " both carry version " + arms.canaryVersion()
+                        + ": their metrics cannot be told apart");
+            }
+            versions.put(arms.canaryVersion(), scenario.canary(baseline));
+        }
+        Step.HeaderMatch header = p.steps().stream().map(Step::headerRoute).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        String value = header == null ? null : headerValue(header);
+        if (header != null && value == null) {
+            notes.add(p.source() + ": the simulator cannot make up a value matching regex " + header.value() + "; no request will carry "
+                    + header.header() + " and the header step sees no canary traffic");
+        }
+        return new MeshSimulator.Service(p.namespace(), p.target().istio().virtualService(), arms.apiVersion(), arms.host(),
+                traffic.rps() * time.factor(), value == null ? null : header.header(), value, traffic.headerShare(), versions);
+    }
+
+    /** A header value the step's match accepts; null when none can be made up (a regex that does not match itself). */
+    private static String headerValue(Step.HeaderMatch h) {
+        return switch (h.type()) {
+            case EXACT, PREFIX -> h.value();
+            case REGEX -> Pattern.matches(h.value(), h.value()) ? h.value() : null;
+        };
+    }
+}
