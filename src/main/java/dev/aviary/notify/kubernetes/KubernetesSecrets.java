@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-/** Reads notification secrets from Kubernetes Secrets in the policy's namespace. */
+/** Reads notification secrets from Kubernetes Secrets in the policy's namespace, as stored (callers trim and check). */
 public final class KubernetesSecrets implements SecretReader {
 
     private final KubernetesClient client;
@@ -22,6 +22,10 @@ public final class KubernetesSecrets implements SecretReader {
         if (s.getStringData() != null && s.getStringData().containsKey(key)) return s.getStringData().get(key);
         String b64 = s.getData() == null ? null : s.getData().get(key);
         if (b64 == null) throw new IllegalStateException("Secret " + namespace + "/" + secret + " has no key '" + key + "'");
-        return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8).trim();
+        try {
+            return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Secret " + namespace + "/" + secret + " key '" + key + "' is not valid base64");
+        }
     }
 }
