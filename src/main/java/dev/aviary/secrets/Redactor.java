@@ -5,6 +5,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class Redactor {
 
     /** Remembers a secret (as read: untrimmed) and its printable forms; cheap when it is already known. */
     public void register(String secret) {
-        if (secret == null || secret.isEmpty() || registered.contains(secret)) return;
+        if (secret == null || secret.strip().length() < MIN_LENGTH || registered.contains(secret)) return;
         synchronized (this) {
             if (!registered.add(secret)) return;
             Set<String> all = new LinkedHashSet<>(forms);
@@ -68,7 +69,8 @@ public final class Redactor {
 
     /**
      * The ways a value shows up in output: as read, trimmed, line by line, JSON- or Java-escaped (a newline as
-     * {@code \n}), URL-encoded or decoded, and for a URL its credentials and its path (a Slack URL's secret part).
+     * {@code \n}), URL-encoded or decoded, base64 (a Secret's data), and for a URL its credentials and its path (a
+     * Slack URL's secret part).
      */
     static Set<String> forms(String secret) {
         Set<String> base = new LinkedHashSet<>();
@@ -86,6 +88,9 @@ public final class Redactor {
             out.add(URLEncoder.encode(b, StandardCharsets.UTF_8));
             out.add(URLEncoder.encode(b, StandardCharsets.UTF_8).replace("+", "%20"));
         }
+        // a Secret's data as the Kubernetes API sends it, should a client log its answers
+        out.add(Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8)));
+        out.add(Base64.getEncoder().encodeToString(secret.strip().getBytes(StandardCharsets.UTF_8)));
         return out;
     }
 

@@ -28,6 +28,8 @@ class RedactorTest {
         assertTrue(json.contains("\\n"), "Jackson escapes the newline: " + json);
         assertFalse(r.redact(json).contains(trimmed), r.redact(json));
         assertTrue(r.redact(json).contains(Redactor.MARK), r.redact(json));
+        String data = java.util.Base64.getEncoder().encodeToString(TOKEN.getBytes(StandardCharsets.UTF_8));
+        assertEquals("{\"data\":{\"token\":\"<redacted>\"}}", r.redact("{\"data\":{\"token\":\"" + data + "\"}}"), "a Secret as the API sends it");
     }
 
     @Test
