@@ -2,10 +2,10 @@ package dev.aviary.daemon;
 
 import dev.aviary.analysis.JudgeFactory;
 import dev.aviary.metrics.MetricSource;
+import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.notify.Notifier;
 import dev.aviary.notify.Outbox;
 import dev.aviary.notify.HttpDelivery;
-import dev.aviary.notify.SecretReader;
 import dev.aviary.notify.kubernetes.KubernetesEvents;
 import dev.aviary.notify.kubernetes.KubernetesSecrets;
 import dev.aviary.notify.slack.SlackChannel;
@@ -14,6 +14,7 @@ import dev.aviary.notify.log.LogChannel;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.secrets.Redactor;
 import dev.aviary.traffic.TrafficRouter;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,6 +32,13 @@ public class Beans {
     @Singleton
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /** Every secret read anywhere is registered here; logs, Events, notifications and API answers pass through it. */
+    @Produces
+    @Singleton
+    Redactor redactor() {
+        return new Redactor();
     }
 
     @Produces
@@ -59,11 +67,11 @@ public class Beans {
 
     @Produces
     @Singleton
-    Outbox outbox(KubernetesClient client, EngineConfig config) {
-        SecretReader secrets = new KubernetesSecrets(client);
+    Outbox outbox(KubernetesClient client, EngineConfig config, Redactor redactor) {
+        ChannelSecrets secrets = new ChannelSecrets(new KubernetesSecrets(client), redactor);
         HttpDelivery http = new HttpDelivery();
         return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, config.statusUrl().orElse(null)),
-                new WebhookChannel(secrets, http)), 1_000, 4, 500);
+                new WebhookChannel(secrets, http)), redactor, 1_000, 4, 500);
     }
 
     void closeOutbox(@Disposes Outbox outbox) {

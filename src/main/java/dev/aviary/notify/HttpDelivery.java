@@ -8,13 +8,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-/** POSTs a body and fails on anything but 2xx, so the outbox retries. The URL is not echoed: it may be a secret. */
+/**
+ * POSTs a body and fails on anything but 2xx, so the outbox retries. Takes a URL already checked (see
+ * {@link ChannelSecrets}) and never echoes it, nor the client's own messages: the URL may be a secret.
+ */
 public final class HttpDelivery {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public void post(String url, String contentType, String body, Map<String, String> headers, String what) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+    public void post(URI url, String contentType, String body, Map<String, String> headers, String what) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         HttpResponse<Void> r;

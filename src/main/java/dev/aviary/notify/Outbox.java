@@ -1,5 +1,6 @@
 package dev.aviary.notify;
 
+import dev.aviary.secrets.Redactor;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -9,8 +10,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Hands each event to every channel on that channel's own worker, with retries and backoff, so a dead or slow
- * receiver never delays a decision, and one channel's trouble never holds up another. A full queue drops the
- * event for that channel with a warning rather than block the rollout loop.
+ * receiver never delays a decision, and one channel's trouble never holds up another. Each destination of a channel
+ * (each Slack Secret, each webhook) is retried on its own: a broken one neither blocks nor duplicates the others.
+ * A full queue drops the event for that channel with a warning rather than block the rollout loop. Events are
+ * redacted once, here, before any channel sees them.
  */
 public final class Outbox implements Notifier, AutoCloseable {
 
@@ -23,16 +26,31 @@ public final class Outbox implements Notifier, AutoCloseable {
             return e.noteworthy();
         }
 
-        void deliver(RolloutEvent e) throws Exception;
+        /** What the event sends on this channel: one delivery per destination. */
+        List<Delivery> deliveries(RolloutEvent e);
+    }
+
+    /**
+     * One message to one destination.
+     *
+     * @param destination names it for people without revealing it: "Slack webhook from Secret default/slack-ml"
+     */
+    public record Delivery(String destination, Send send) {
+        @FunctionalInterface
+        public interface Send {
+            void run() throws Exception;
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(Outbox.class);
 
     private final List<Lane> lanes;
+    private final Redactor redactor;
     private final int attempts;
     private final long firstBackoffMs;
 
-    public Outbox(List<Channel> channels, int queueSize, int attempts, long firstBackoffMs) {
+    public Outbox(List<Channel> channels, Redactor redactor, int queueSize, int attempts, long firstBackoffMs) {
+        this.redactor = redactor;
         this.attempts = attempts;
         this.firstBackoffMs = firstBackoffMs;
         this.lanes = channels.stream().map(c -> new Lane(c, queueSize)).toList();
@@ -40,25 +58,41 @@ public final class Outbox implements Notifier, AutoCloseable {
 
     @Override
     public void publish(RolloutEvent event) {
+        RolloutEvent clean = event.redacted(redactor::redact);
         for (Lane lane : lanes) {
-            if (!lane.channel.wants(event)) continue;
+            if (!lane.channel.wants(clean)) continue;
             try {
-                lane.executor.execute(() -> deliver(lane.channel, event));
+                lane.executor.execute(() -> deliverAll(lane.channel, clean));
             } catch (RejectedExecutionException e) {
-                LOG.warnf("notification queue of %s is full; dropped: %s", lane.channel.name(), event.headline());
+                LOG.warnf("notification queue of %s is full; dropped: %s", lane.channel.name(), clean.headline());
             }
         }
     }
 
-    private void deliver(Channel channel, RolloutEvent event) {
+    private void deliverAll(Channel channel, RolloutEvent event) {
+        List<Delivery> deliveries;
+        try {
+            deliveries = channel.deliveries(event);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: cannot deliver %s (%s)", channel.name(), event.headline(), reason(e));
+            return;
+        }
+        for (Delivery d : deliveries) {
+            if (Thread.currentThread().isInterrupted()) return;
+            deliver(channel, d, event);
+        }
+    }
+
+    private void deliver(Channel channel, Delivery delivery, RolloutEvent event) {
         long backoff = firstBackoffMs;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                channel.deliver(event);
+                delivery.send().run();
                 return;
             } catch (Exception e) {
                 if (attempt == attempts) {
-                    LOG.warnf("%s: gave up after %d attempts: %s (%s)", channel.name(), attempts, event.headline(), e.getMessage());
+                    LOG.warnf("%s: gave up on %s after %d attempts: %s (%s)", channel.name(), delivery.destination(), attempts,
+                            event.headline(), reason(e));
                     return;
                 }
                 try {
@@ -70,6 +104,12 @@ public final class Outbox implements Notifier, AutoCloseable {
                 backoff *= 2;
             }
         }
+    }
+
+    /** Why a delivery failed, in one line, without secrets. */
+    private String reason(Exception e) {
+        String m = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        return redactor.redact(m).replaceAll("\\R", " ");
     }
 
     /** Waits up to the timeout for queued deliveries (tests, shutdown). */

@@ -37,6 +37,13 @@ public record RolloutEvent(
         channels = List.copyOf(channels);
     }
 
+    /** The same event with its free text (the message, the checks' messages) passed through {@code redact}. */
+    public RolloutEvent redacted(java.util.function.UnaryOperator<String> redact) {
+        List<CheckRecord> clean = checks.stream()
+                .map(c -> new CheckRecord(c.check(), c.outcome(), redact.apply(c.message()), c.evidence(), c.anytimeValid())).toList();
+        return new RolloutEvent(at, policy, namespace, target, decision, phase, step, steps, weights, redact.apply(message), clean, channels);
+    }
+
     /** The policy's channels of one kind. */
     public List<NotifySpec> channels(NotifySpec.Kind kind) {
         return channels.stream().filter(c -> c.kind() == kind).toList();

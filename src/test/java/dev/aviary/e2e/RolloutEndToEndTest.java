@@ -310,7 +310,7 @@ class RolloutEndToEndTest {
         return o;
     }
 
-    private static <T> T await(Duration timeout, Supplier<T> probe, String what) {
+    static <T> T await(Duration timeout, Supplier<T> probe, String what) {
         Instant deadline = Instant.now().plus(timeout);
         RuntimeException last = null;
         while (Instant.now().isBefore(deadline)) {

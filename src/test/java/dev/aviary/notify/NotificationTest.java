@@ -15,6 +15,7 @@ import dev.aviary.policy.NotifySpec;
 import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.Phase;
+import dev.aviary.secrets.Redactor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -36,8 +37,9 @@ class NotificationTest {
     private HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresLeft = new AtomicInteger();
-    private final Map<String, String> secretStore = Map.of("hook-hmac/hmac-key", "s3cr3t-key");
-    private SecretReader secrets;
+    private final Map<String, String> secretStore = new java.util.concurrent.ConcurrentHashMap<>(Map.of("hook-hmac/hmac-key", "s3cr3t-key"));
+    private final Redactor redactor = new Redactor();
+    private ChannelSecrets secrets;
 
     @BeforeEach
     void start() throws Exception {
@@ -51,12 +53,12 @@ class NotificationTest {
         });
         server.start();
         String slackUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/services/T000/B000/XXXX";
-        secrets = (ns, name, key) -> {
-            if (name.equals("slack-ml") && key.equals(SlackChannel.URL_KEY)) return slackUrl;
+        secrets = new ChannelSecrets((ns, name, key) -> {
+            if (name.equals("slack-ml") && key.equals(SlackChannel.URL_KEY)) return secretStore.getOrDefault("slack-ml/url", slackUrl);
             String v = secretStore.get(name + "/" + key);
             if (v == null) throw new IllegalStateException("Secret " + ns + "/" + name + " has no key " + key);
             return v;
-        };
+        }, redactor);
     }
 
     @AfterEach
@@ -65,17 +67,20 @@ class NotificationTest {
     }
 
     private RolloutEvent event(Decision d) {
+        return event(d, List.of(new NotifySpec(NotifySpec.Kind.SLACK, null, "slack-ml"),
+                new NotifySpec(NotifySpec.Kind.WEBHOOK, "http://127.0.0.1:" + server.getAddress().getPort() + "/hook", "hook-hmac")));
+    }
+
+    private RolloutEvent event(Decision d, List<NotifySpec> channels) {
         CheckRecord errors = new CheckRecord("errors", Outcome.FAIL, "canary 5xx rate 4.8% vs 1.0%, ratio >= 3.1 with 99% confidence: rollback",
                 new Evidence(7000L, 70L, 3000L, 144L, 4.8, 3.1, 6.2, 1e6, null), true);
         return new RolloutEvent(Instant.parse("2026-11-22T10:00:00Z"), "payments/fraud-detector", "payments", "VirtualService/fraud-detector",
-                d, Phase.RolledBack, 2, 4, "100/0", "errors: canary 5xx rate 4.8% vs 1.0%", List.of(errors),
-                List.of(new NotifySpec(NotifySpec.Kind.SLACK, null, "slack-ml"),
-                        new NotifySpec(NotifySpec.Kind.WEBHOOK, "http://127.0.0.1:" + server.getAddress().getPort() + "/hook", "hook-hmac")));
+                d, Phase.RolledBack, 2, 4, "100/0", "errors: canary 5xx rate 4.8% vs 1.0%", List.of(errors), channels);
     }
 
     @Test
     void slackGetsBlockKitWithTheFailingCheckAndItsNumbers() throws Exception {
-        Outbox outbox = new Outbox(List.of(new SlackChannel(secrets, new HttpDelivery(), "https://aviary.example.com/")), 10, 3, 10);
+        Outbox outbox = new Outbox(List.of(new SlackChannel(secrets, new HttpDelivery(), "https://aviary.example.com/")), redactor, 10, 3, 10);
         outbox.publish(event(Decision.ROLLBACK));
         outbox.drain(5_000);
         assertEquals(1, received.size());
@@ -90,7 +95,7 @@ class NotificationTest {
 
     @Test
     void webhooksCarryASignedCloudEventWithoutSecrets() throws Exception {
-        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 3, 10);
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), redactor, 10, 3, 10);
         outbox.publish(event(Decision.ROLLBACK));
         outbox.drain(5_000);
         assertEquals(1, received.size());
@@ -109,7 +114,7 @@ class NotificationTest {
     @Test
     void aFailingReceiverIsRetriedWithBackoff() throws Exception {
         failuresLeft.set(2);
-        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 4, 10);
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), redactor, 10, 4, 10);
         outbox.publish(event(Decision.PROMOTE));
         outbox.drain(5_000);
         assertEquals(1, received.size(), "delivered on the third attempt");
@@ -124,8 +129,8 @@ class NotificationTest {
                 return "stuck";
             }
 
-            public void deliver(RolloutEvent e) throws Exception {
-                release.await();
+            public List<Outbox.Delivery> deliveries(RolloutEvent e) {
+                return List.of(new Outbox.Delivery("nowhere", release::await));
             }
         };
         Outbox.Channel quick = new Outbox.Channel() {
@@ -133,11 +138,11 @@ class NotificationTest {
                 return "quick";
             }
 
-            public void deliver(RolloutEvent e) {
-                fast.add(e);
+            public List<Outbox.Delivery> deliveries(RolloutEvent e) {
+                return List.of(new Outbox.Delivery("a list", () -> fast.add(e)));
             }
         };
-        Outbox outbox = new Outbox(List.of(stuck, quick), 2, 1, 10);
+        Outbox outbox = new Outbox(List.of(stuck, quick), redactor, 2, 1, 10);
         // the queue holds 2: publishing 10 returns anyway, dropping what does not fit, while "stuck" never answers
         for (int i = 0; i < 10; i++) outbox.publish(event(Decision.ROLLBACK));
         long deadline = System.currentTimeMillis() + 5_000;
@@ -150,10 +155,51 @@ class NotificationTest {
 
     @Test
     void routineHoldsAreNotSentOutside() throws Exception {
-        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), 10, 1, 10);
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), redactor, 10, 1, 10);
         outbox.publish(event(Decision.HOLD));
         outbox.drain(2_000);
         Thread.sleep(100);
         assertEquals(0, received.size());
+    }
+
+    @Test
+    void secretsAreTrimmedAndABrokenOneIsNamedNeverShownNorHoldsUpTheOthers() throws Exception {
+        String port = Integer.toString(server.getAddress().getPort());
+        secretStore.put("slack-ml/url", "http://127.0.0.1:" + port + "/services/T000/B000/XXXX\n"); // kubectl --from-file
+        secretStore.put("slack-broken/url", " https://hooks.slack.com/services/T111/B111/broken secret\n");
+        secretStore.put("hook-hmac/hmac-key", "s3cr3t-key\n");
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Outbox.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage());
+            }
+
+            public void flush() {}
+
+            public void close() {}
+        };
+        log.addHandler(capture);
+        try {
+            Outbox outbox = new Outbox(List.of(new SlackChannel(secrets, new HttpDelivery(), null), new WebhookChannel(secrets, new HttpDelivery())),
+                    redactor, 10, 2, 10);
+            outbox.publish(event(Decision.ROLLBACK, List.of(new NotifySpec(NotifySpec.Kind.SLACK, null, "slack-broken"),
+                    new NotifySpec(NotifySpec.Kind.SLACK, null, "slack-ml"),
+                    new NotifySpec(NotifySpec.Kind.WEBHOOK, "http://127.0.0.1:" + port + "/hook", "hook-hmac"))));
+            outbox.drain(5_000);
+        } finally {
+            log.removeHandler(capture);
+        }
+        // the good Slack URL is used once trimmed, exactly once although the broken one failed before it, twice
+        assertEquals(1, received.stream().filter(r -> r.path().equals("/services/T000/B000/XXXX")).count(), received.toString());
+        Received hook = received.stream().filter(r -> r.path().equals("/hook")).findFirst().orElseThrow();
+        assertEquals("sha256=" + WebhookChannel.sign("s3cr3t-key", hook.body()), hook.headers().get(WebhookChannel.SIGNATURE_HEADER).get(0),
+                "signed with the trimmed key");
+        assertEquals(1, warnings.size(), warnings.toString());
+        String w = warnings.get(0);
+        assertTrue(w.contains("Slack webhook from Secret payments/slack-broken") && w.contains("Secret payments/slack-broken key 'url' holds a space"),
+                w);
+        assertFalse(w.contains("hooks.slack.com") || w.contains("broken secret") || w.contains("T111"), w);
+        assertFalse(w.contains("\n"), "one line: " + w);
     }
 }

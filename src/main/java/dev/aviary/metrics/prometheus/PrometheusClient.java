@@ -2,7 +2,11 @@ package dev.aviary.metrics.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aviary.secrets.Redactor;
+import dev.aviary.secrets.SecretException;
+import dev.aviary.secrets.SecretValues;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,6 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -23,6 +29,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -34,6 +42,8 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 /**
  * Instant queries against Prometheus' HTTP API ({@code /api/v1/query}). Retries passing faults, gives up quickly
  * when Prometheus is down (circuit breaker), and never lets a slow Prometheus stall the rollout loop (timeout).
+ * The URL and bearer token are trimmed and checked when read, and registered with the {@link Redactor} before
+ * use; a token or URL that cannot be used is a one-line error naming the setting, never its value.
  */
 @ApplicationScoped
 public class PrometheusClient {
@@ -41,22 +51,54 @@ public class PrometheusClient {
     /** One series of an instant vector. */
     public record Sample(Map<String, String> labels, double value) {}
 
+    private static final Pattern CREDENTIALS = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@");
+
+    static final String URL_SETTING = "AVIARY_PROMETHEUS_URL (aviary.prometheus.url)";
+    static final String TOKEN_SETTING = "AVIARY_PROMETHEUS_BEARER_TOKEN (aviary.prometheus.bearer-token)";
+    static final String TOKEN_FILE_SETTING = "AVIARY_PROMETHEUS_BEARER_TOKEN_FILE (aviary.prometheus.bearer-token-file)";
+
     private final PrometheusConfig config;
+    private final Redactor redactor;
+    private final String url;
+    /** Why the URL cannot be used, or null; reported by every query rather than failing the application's start. */
+    private final String urlProblem;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
 
-    public PrometheusClient(PrometheusConfig config) {
+    @Inject
+    public PrometheusClient(PrometheusConfig config, Redactor redactor) {
         this.config = config;
+        this.redactor = redactor;
+        String credentials = credentials(config.url());
+        if (credentials != null) {
+            redactor.register(credentials);
+            redactor.register(credentials.substring(credentials.indexOf(':') + 1)); // the password alone
+        }
+        this.url = config.url().strip().replaceAll("/+$", "");
+        String problem = null;
+        try {
+            SecretValues.url(config.url(), URL_SETTING);
+        } catch (SecretException e) {
+            problem = e.getMessage();
+        }
+        this.urlProblem = problem;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(config.timeout());
-        if (config.url().startsWith("https")) b.sslContext(sslContext(config.tls()));
+        if (url.startsWith("https")) b.sslContext(sslContext(config.tls()));
         this.http = b.build();
     }
 
+    /** For tools and tests that build a client without CDI: secrets are redacted from its own messages only. */
+    public PrometheusClient(PrometheusConfig config) {
+        this(config, new Redactor());
+    }
+
     @Timeout(10_000)
-    @Retry(maxRetries = 2, delay = 200, abortOn = PrometheusException.BadQuery.class)
-    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.75, delay = 3_000, skipOn = PrometheusException.BadQuery.class)
+    @Retry(maxRetries = 2, delay = 200, abortOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
+    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.75, delay = 3_000,
+            skipOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
     public List<Sample> query(String promql) throws PrometheusException {
-        String url = config.url().replaceAll("/+$", "") + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
+        if (urlProblem != null) throw new PrometheusException.Misconfigured(urlProblem);
+        String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(config.timeout()).GET();
         String token = token();
         if (token != null) req.header("Authorization", "Bearer " + token);
@@ -64,8 +106,8 @@ public class PrometheusClient {
         try {
             resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new PrometheusException("Prometheus at " + shown(config.url()) + " did not answer: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+            throw new PrometheusException(redactor.redact("Prometheus at " + shown(this.url) + " did not answer: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage())), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PrometheusException("interrupted while querying Prometheus", e);
@@ -103,19 +145,39 @@ public class PrometheusClient {
 
     /** The URL as messages may show it: without user:password, should anyone put them there. */
     static String shown(String url) {
-        return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
+        return CREDENTIALS.matcher(url).replaceFirst("$1");
     }
 
+    /** The user:password part of a URL, should anyone put it there (a secret like any other), or null. */
+    private static String credentials(String url) {
+        Matcher m = CREDENTIALS.matcher(url.strip());
+        return m.find() ? m.group(2) : null;
+    }
+
+    /** The token, re-read on every request (a rotated file is picked up), registered with the redactor, then checked. */
     private String token() throws PrometheusException {
-        if (config.bearerTokenFile().isPresent()) {
+        if (config.bearerTokenFile().isPresent() && !config.bearerTokenFile().get().isBlank()) {
+            String file = config.bearerTokenFile().get().strip();
+            String raw;
             try {
-                return Files.readString(Path.of(config.bearerTokenFile().get())).trim();
-            } catch (IOException e) {
-                throw new PrometheusException("cannot read the Prometheus bearer token file " + config.bearerTokenFile().get()
-                        + ": " + e.getMessage());
+                raw = Files.readString(Path.of(file));
+            } catch (IOException | InvalidPathException e) {
+                throw new PrometheusException.Misconfigured("cannot read the Prometheus bearer token file " + file + " named by "
+                        + TOKEN_FILE_SETTING + ": " + (e instanceof NoSuchFileException ? "no such file" : e.getClass().getSimpleName()));
             }
+            return checked(raw, "the bearer token file " + file + " named by " + TOKEN_FILE_SETTING);
         }
-        return config.bearerToken().filter(t -> !t.isBlank()).orElse(null);
+        String raw = config.bearerToken().orElse("");
+        return raw.isBlank() ? null : checked(raw, TOKEN_SETTING);
+    }
+
+    private String checked(String raw, String origin) throws PrometheusException {
+        redactor.register(raw);
+        try {
+            return SecretValues.token(raw, origin);
+        } catch (SecretException e) {
+            throw new PrometheusException.Misconfigured(e.getMessage());
+        }
     }
 
     private static SSLContext sslContext(PrometheusConfig.Tls tls) {

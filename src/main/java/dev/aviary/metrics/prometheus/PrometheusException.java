@@ -17,4 +17,11 @@ public class PrometheusException extends Exception {
             super(message);
         }
     }
+
+    /** Aviary's own settings for Prometheus are wrong (a token or URL that cannot be used): retrying will not help. */
+    public static final class Misconfigured extends PrometheusException {
+        public Misconfigured(String message) {
+            super(message);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import dev.aviary.rollout.Decision;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,7 +28,11 @@ public final class KubernetesEvents implements Outbox.Channel {
     }
 
     @Override
-    public void deliver(RolloutEvent e) {
+    public List<Outbox.Delivery> deliveries(RolloutEvent e) {
+        return List.of(new Outbox.Delivery("an Event on CanaryRollout " + e.policy(), () -> decisionEvent(e)));
+    }
+
+    private void decisionEvent(RolloutEvent e) {
         boolean warning = e.decision() == Decision.ROLLBACK || e.decision() == Decision.PAUSE;
         record(e.namespace(), e.policy().substring(e.policy().indexOf('/') + 1), reason(e.decision()), warning, e.headline());
     }

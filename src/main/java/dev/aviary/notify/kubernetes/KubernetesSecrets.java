@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 /**
  * Reads notification secrets from Kubernetes Secrets in the policy's namespace, and only there: a policy cannot
  * reach another team's Secrets, and Aviary reads Secrets only in the namespaces an operator granted it (k8s/rbac.yaml).
+ * Values are returned as stored: callers trim and check them.
  */
 public final class KubernetesSecrets implements SecretReader {
 
@@ -42,6 +43,10 @@ public final class KubernetesSecrets implements SecretReader {
         if (s.getStringData() != null && s.getStringData().containsKey(key)) return s.getStringData().get(key);
         String b64 = s.getData() == null ? null : s.getData().get(key);
         if (b64 == null) throw new IllegalStateException("Secret " + namespace + "/" + secret + " has no key '" + key + "'");
-        return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8).trim();
+        try {
+            return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Secret " + namespace + "/" + secret + " key '" + key + "' is not valid base64");
+        }
     }
 }

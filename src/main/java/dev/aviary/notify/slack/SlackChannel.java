@@ -3,29 +3,31 @@ package dev.aviary.notify.slack;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.notify.HttpDelivery;
 import dev.aviary.notify.Outbox;
 import dev.aviary.notify.RolloutEvent;
-import dev.aviary.notify.SecretReader;
 import dev.aviary.policy.NotifySpec;
 import dev.aviary.rollout.CheckRecord;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Posts decisions to Slack incoming webhooks named by the policy ({@code slack: {secretRef: ...}}; the Secret's
  * key {@code url} holds the webhook URL), as Block Kit: what happened, step and weights, the checks with their
- * numbers, and a link to the status page.
+ * numbers, and a link to the status page. The URL is read from the Secret at each delivery (a rotated Secret is
+ * picked up) and never shown: errors name the Secret.
  */
 public final class SlackChannel implements Outbox.Channel {
 
     public static final String URL_KEY = "url";
 
-    private final SecretReader secrets;
+    private final ChannelSecrets secrets;
     private final HttpDelivery http;
     private final String statusUrl;
     private final ObjectMapper json = new ObjectMapper();
 
-    public SlackChannel(SecretReader secrets, HttpDelivery http, String statusUrl) {
+    public SlackChannel(ChannelSecrets secrets, HttpDelivery http, String statusUrl) {
         this.secrets = secrets;
         this.http = http;
         this.statusUrl = statusUrl;
@@ -42,12 +44,12 @@ public final class SlackChannel implements Outbox.Channel {
     }
 
     @Override
-    public void deliver(RolloutEvent e) throws Exception {
-        String body = json.writeValueAsString(message(e));
-        for (NotifySpec c : e.channels(NotifySpec.Kind.SLACK)) {
-            String url = secrets.read(e.namespace(), c.secretRef(), URL_KEY);
-            http.post(url, "application/json", body, Map.of(), "Slack webhook from Secret " + e.namespace() + "/" + c.secretRef());
-        }
+    public List<Outbox.Delivery> deliveries(RolloutEvent e) {
+        return e.channels(NotifySpec.Kind.SLACK).stream().map(c -> {
+            String destination = "Slack webhook from Secret " + e.namespace() + "/" + c.secretRef();
+            return new Outbox.Delivery(destination, () -> http.post(secrets.url(e.namespace(), c.secretRef(), URL_KEY), "application/json",
+                    json.writeValueAsString(message(e)), Map.of(), destination));
+        }).toList();
     }
 
     ObjectNode message(RolloutEvent e) {

@@ -2,13 +2,17 @@ package dev.aviary.notify.webhook;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.notify.HttpDelivery;
 import dev.aviary.notify.Outbox;
 import dev.aviary.notify.RolloutEvent;
-import dev.aviary.notify.SecretReader;
 import dev.aviary.policy.NotifySpec;
+import dev.aviary.secrets.SecretValues;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -17,18 +21,19 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Posts decisions as CloudEvents (structured JSON) to the policy's webhooks, signed with HMAC-SHA256 over the body
- * when the webhook names a Secret (key {@code hmac-key}): header {@value #SIGNATURE_HEADER}: {@code sha256=<hex>}.
+ * when the webhook names a Secret (key {@code hmac-key}, trimmed): header {@value #SIGNATURE_HEADER}: {@code sha256=<hex>}.
+ * Messages name a webhook by its place in the policy, never by its URL (which may carry a token).
  */
 public final class WebhookChannel implements Outbox.Channel {
 
     public static final String SIGNATURE_HEADER = "X-Aviary-Signature-256";
     public static final String HMAC_KEY = "hmac-key";
 
-    private final SecretReader secrets;
+    private final ChannelSecrets secrets;
     private final HttpDelivery http;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
 
-    public WebhookChannel(SecretReader secrets, HttpDelivery http) {
+    public WebhookChannel(ChannelSecrets secrets, HttpDelivery http) {
         this.secrets = secrets;
         this.http = http;
     }
@@ -44,13 +49,23 @@ public final class WebhookChannel implements Outbox.Channel {
     }
 
     @Override
-    public void deliver(RolloutEvent e) throws Exception {
-        String body = json.writeValueAsString(cloudEvent(e));
-        for (NotifySpec c : e.channels(NotifySpec.Kind.WEBHOOK)) {
-            Map<String, String> headers = c.secretRef() == null ? Map.of()
-                    : Map.of(SIGNATURE_HEADER, "sha256=" + sign(secrets.read(e.namespace(), c.secretRef(), HMAC_KEY), body));
-            http.post(c.url(), "application/cloudevents+json", body, headers, "webhook of " + e.policy());
+    public List<Outbox.Delivery> deliveries(RolloutEvent e) {
+        List<NotifySpec> hooks = e.channels(NotifySpec.Kind.WEBHOOK);
+        List<Outbox.Delivery> out = new ArrayList<>();
+        for (int i = 0; i < hooks.size(); i++) {
+            NotifySpec c = hooks.get(i);
+            String destination = "webhook " + (i + 1) + " of policy " + e.policy();
+            out.add(new Outbox.Delivery(destination, () -> post(e, c, destination)));
         }
+        return out;
+    }
+
+    private void post(RolloutEvent e, NotifySpec c, String destination) throws Exception {
+        URI url = SecretValues.url(c.url(), "the url of " + destination);
+        String body = json.writeValueAsString(cloudEvent(e));
+        Map<String, String> headers = c.secretRef() == null ? Map.of()
+                : Map.of(SIGNATURE_HEADER, "sha256=" + sign(secrets.key(e.namespace(), c.secretRef(), HMAC_KEY), body));
+        http.post(url, "application/cloudevents+json", body, headers, destination);
     }
 
     ObjectNode cloudEvent(RolloutEvent e) {

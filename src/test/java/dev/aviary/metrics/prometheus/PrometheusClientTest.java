@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.aviary.secrets.Redactor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP API client against a local server speaking Prometheus' answer format. */
 class PrometheusClientTest {
@@ -80,5 +85,84 @@ class PrometheusClientTest {
     void messagesNeverShowCredentialsInTheUrl() {
         assertEquals("https://prometheus:9090/x", PrometheusClient.shown("https://admin:hunter2@prometheus:9090/x"));
         assertEquals("http://prometheus.istio-system:9090", PrometheusClient.shown("http://prometheus.istio-system:9090"));
+    }
+
+    private static final String SUCCESS = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+
+    @Test
+    void aTokenWithTheNewlineKubectlKeepsIsTrimmedAndRegisteredForRedaction() throws Exception {
+        answer.set(SUCCESS);
+        Redactor redactor = new Redactor();
+        new PrometheusClient(new TestPrometheusConfig("http://127.0.0.1:" + server.getAddress().getPort() + "/ \n", Optional.of("t0ken-abc\n")),
+                redactor).query("up");
+        assertEquals("Bearer t0ken-abc", auth.get());
+        assertEquals("invalid header value: \"Bearer <redacted>\"", redactor.redact("invalid header value: \"Bearer t0ken-abc\n\""));
+    }
+
+    @Test
+    void aTokenThatCannotBeSentIsAOneLineErrorNamingTheVariableNeverTheToken() {
+        answer.set(SUCCESS);
+        PrometheusException e = assertThrows(PrometheusException.Misconfigured.class, () -> client(Optional.of("t0ken abc\n")).query("up"));
+        assertEquals("AVIARY_PROMETHEUS_BEARER_TOKEN (aviary.prometheus.bearer-token) holds a space inside the token (character 6 after "
+                + "trimming); store the token alone, on one line", e.getMessage());
+        assertEquals(null, auth.get(), "nothing was sent");
+    }
+
+    @Test
+    void aTokenFileIsTrimmedAndCheckedToo(@TempDir Path dir) throws Exception {
+        answer.set(SUCCESS);
+        Path file = dir.resolve("token");
+        Files.writeString(file, "f1le-t0ken\n");
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        new PrometheusClient(new FileToken(new TestPrometheusConfig(url), file.toString())).query("up");
+        assertEquals("Bearer f1le-t0ken", auth.get());
+
+        Files.writeString(file, "f1le\nt0ken\n");
+        PrometheusException bad = assertThrows(PrometheusException.Misconfigured.class,
+                () -> new PrometheusClient(new FileToken(new TestPrometheusConfig(url), file.toString())).query("up"));
+        assertTrue(bad.getMessage().startsWith("the bearer token file " + file + " named by AVIARY_PROMETHEUS_BEARER_TOKEN_FILE"), bad.getMessage());
+        assertFalse(bad.getMessage().contains("f1le\n") || bad.getMessage().contains("t0ken"), bad.getMessage());
+
+        PrometheusException missing = assertThrows(PrometheusException.Misconfigured.class,
+                () -> new PrometheusClient(new FileToken(new TestPrometheusConfig(url), dir.resolve("nope").toString())).query("up"));
+        assertTrue(missing.getMessage().endsWith("nope named by AVIARY_PROMETHEUS_BEARER_TOKEN_FILE (aviary.prometheus.bearer-token-file): no such file"),
+                missing.getMessage());
+    }
+
+    @Test
+    void aUrlThatDoesNotParseIsNamedNotShownAndCredentialsInItAreRedacted() {
+        Redactor redactor = new Redactor();
+        PrometheusClient c = new PrometheusClient(new TestPrometheusConfig("http://admin:hunter22@prometheus:9090/my prometheus"), redactor);
+        PrometheusException e = assertThrows(PrometheusException.Misconfigured.class, () -> c.query("up"));
+        assertTrue(e.getMessage().startsWith("AVIARY_PROMETHEUS_URL (aviary.prometheus.url) holds a space inside the URL"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter22") || e.getMessage().contains("my prometheus"), e.getMessage());
+        assertEquals("<redacted>", redactor.redact("hunter22"));
+    }
+
+    /** The test config with a token file instead of a token. */
+    private record FileToken(TestPrometheusConfig base, String file) implements PrometheusConfig {
+        public String url() {
+            return base.url();
+        }
+
+        public Duration timeout() {
+            return base.timeout();
+        }
+
+        public Optional<String> bearerToken() {
+            return Optional.empty();
+        }
+
+        public Optional<String> bearerTokenFile() {
+            return Optional.of(file);
+        }
+
+        public Tls tls() {
+            return base.tls();
+        }
+
+        public String armLabel() {
+            return base.armLabel();
+        }
     }
 }
