@@ -127,7 +127,7 @@ class PolicyLoaderTest {
         String yaml = """
                 spec:
                   target: {kserve: {inferenceService: fraud}}
-                  steps: [{weight: 100}]
+                  steps: [{weight: 50}, {weight: 100}]
                   checks: [{name: errors, preset: istio-error-rate, tolerance: 10%}]
                 """;
         List<Problem> ps = problems(yaml);
