@@ -69,7 +69,7 @@ enum Names {
                     + "!#$%&'*+.^_`|~- only, no spaces or ':')");
         }
         if (Patterns.IGNORED_HEADERS.contains(value)) {
-            return Optional.of("Istio ignores a header match on " + OneLine.quote(value) + " (it is matched as a "
+            return Optional.of("Istio ignores a header match on '" + value + "' (it is matched as a "
                     + "request field, not a header); use another header");
         }
         return Optional.empty();

@@ -38,6 +38,7 @@ final class NumberSyntax {
     private static final Pattern RADIX = Pattern.compile("([-+]?)0([xXoObB])([0-9a-fA-F_]+)");
     private static final Pattern LEADING_ZERO = Pattern.compile("([-+]?)0+([0-9][0-9_]*(\\.[0-9_]*)?([eE][-+]?[0-9]+)?)");
     private static final Pattern OCTAL_DIGITS = Pattern.compile("[0-7]+");
+    private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?[.0-9].*");
     private static final Pattern NUMERIC = Pattern.compile("[-+]?([0-9][0-9_]*\\.?[0-9_]*|\\.[0-9_]+)([eE][-+]?[0-9]+)?");
 
     private NumberSyntax() {}
@@ -129,15 +130,12 @@ final class NumberSyntax {
         if (s.tag() != null) {
             return new Wrong(found + "; the " + s.tag() + " tag makes it text, so remove the tag");
         }
-        String t = s.text().trim();
-        if (NUMERIC.matcher(t).matches() && t.indexOf('_') < 0) {
-            return new Wrong(found + "; write it without quotes");
+        Reading asNumber = decimal(s.text());
+        if (s.quoted()) {
+            return new Wrong(asNumber instanceof Value ? found + "; write it without quotes" : found);
         }
-        if (RADIX.matcher(t).matches() || NAN.matcher(t).matches() || INF.matcher(t).matches()) {
-            // 0o17 is a number in YAML 1.2 but text to YAML 1.1: say what to write rather than "found the text"
-            return decimal(t);
-        }
-        return new Wrong(found);
+        // Plain text that YAML 1.1 did not take for a number but a person meant as one (0o17, 09): say how to write it
+        return asNumber instanceof Wrong w && NUMBER_LIKE.matcher(s.text().trim()).matches() ? w : new Wrong(found);
     }
 
     /** A number as a person would write it: 1000 rather than 1E+3, when that is short enough to read. */

@@ -246,6 +246,14 @@ final class PolicyValidator {
             steps.add(step);
             lastValid = step;
             if (step == null) continue;
+            if (step.isPromotion() && item == items.get(0)) {
+                // 100% to a canary no check has judged yet is a deploy, not a canary rollout
+                problem(item.pos("weight"), item.path("weight"), items.size() == 1
+                        ? "the only step is weight 100, which would promote the canary at once, before any check has "
+                        + "judged it; add a judged step first, e.g. - weight: 10"
+                        : "the first step is weight 100, which would promote the canary at once, before any check has "
+                        + "judged it; start with a smaller weight or a headerRoute step");
+            }
             switch (step.kind()) {
                 case WEIGHT -> {
                     if (previousWeight != null && step.weight() <= previousWeight) {
@@ -268,16 +276,7 @@ final class PolicyValidator {
                 }
             }
         }
-        Step first = steps.get(0);
-        if (first != null && first.isPromotion()) {
-            // 100% to a canary no check has judged yet is a deploy, not a canary rollout
-            Obj item = items.get(0);
-            problem(item.pos("weight"), item.path("weight"), steps.size() == 1
-                    ? "the only step is weight 100, which would promote the canary at once, before any check has "
-                    + "judged it; add a judged step first, e.g. - weight: 10"
-                    : "the first step is weight 100, which would promote the canary at once, before any check has "
-                    + "judged it; start with a smaller weight or a headerRoute step");
-        } else if (lastValid != null && !lastValid.isPromotion()) {
+        if (lastValid != null && !lastValid.isPromotion()) {
             Pos at = lastItem.has("weight") ? lastItem.pos("weight") : lastItem.anchor;
             problem(at, lastItem.path, "the last step is " + lastValid.describe() + ", so the canary would never be "
                     + "promoted; end the steps with - weight: 100");

@@ -24,6 +24,12 @@ final class WebhookUrls {
             return Optional.of(OneLine.quote(url) + " contains spaces or control characters; percent-encode them "
                     + "(%20) or remove them");
         }
+        String lower = url.toLowerCase(Locale.ROOT);
+        for (String scheme : new String[] {"https://", "http://"}) {
+            if (lower.startsWith(scheme) && (url.length() == scheme.length() || "/?#".indexOf(url.charAt(scheme.length())) >= 0)) {
+                return Optional.of(OneLine.quote(url) + " has no host name after " + scheme);
+            }
+        }
         URI uri;
         try {
             uri = new URI(url);

@@ -65,11 +65,12 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
     /**
      * A scalar with the type YAML resolved for it: a quoted "30" is a string, a bare 30 a number.
      *
-     * @param tag the explicit YAML tag as written ({@code !!str}), or null when there was none
+     * @param tag    the explicit YAML tag as written ({@code !!str}), or null when there was none
+     * @param quoted whether the value was written in quotes ("30" rather than 30)
      */
-    record Scalar(Pos pos, JsonToken token, String text, String tag) implements YamlNode {
+    record Scalar(Pos pos, JsonToken token, String text, String tag, boolean quoted) implements YamlNode {
         Scalar(Pos pos, JsonToken token, String text) {
-            this(pos, token, text, null);
+            this(pos, token, text, null, false);
         }
 
         boolean isNull() {
@@ -137,7 +138,7 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
      */
     static YamlNode parse(String text) throws SyntaxError {
         try (JsonParser parser = factory().createParser(text)) {
-            Reader reader = new Reader((YAMLParser) parser);
+            Reader reader = new Reader((YAMLParser) parser, text);
             JsonToken first = parser.nextToken();
             if (first == null) {
                 return null;
@@ -231,10 +232,12 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
      */
     final class Reader {
         private final YAMLParser parser;
+        private final String text;
         private final ProblemList problems = new ProblemList();
 
-        private Reader(YAMLParser parser) {
+        private Reader(YAMLParser parser, String text) {
             this.parser = parser;
+            this.text = text;
         }
 
         private void problem(Pos pos, String message) {
@@ -277,9 +280,15 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
                         problem(start, "YAML aliases (*" + OneLine.escape(OneLine.truncate(parser.getText(), 40))
                                 + ") are not supported in policies; write the value out");
                     }
-                    return new Scalar(start, token, parser.getText(), tag);
+                    return new Scalar(start, token, parser.getText(), tag, quoted());
                 }
             }
+        }
+
+        /** Whether the current scalar starts with a quote (Jackson does not expose the scalar's style). */
+        private boolean quoted() {
+            long at = parser.currentTokenLocation().getCharOffset();
+            return at >= 0 && at < text.length() && (text.charAt((int) at) == '"' || text.charAt((int) at) == '\'');
         }
 
         /** The node's explicit tag as written (!!str, !foo); a tag outside YAML's core schema is a problem. */
