@@ -60,7 +60,7 @@ public class PolicyLoader {
     }
 
     private static String kib(long bytes) {
-        return bytes >= 10L * 1024 * 1024 ? (bytes / (1024 * 1024)) + " MiB"
+        return bytes >= 1024 * 1024 ? String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024))
                 : bytes >= 1024 ? (bytes / 1024) + " KiB" : bytes + " bytes";
     }
 

@@ -200,6 +200,11 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
             }
         }
         String message = String.valueOf(e.getOriginalMessage());
+        if (message.contains("base64")) {
+            // Jackson decodes !!binary as it reads; its complaint is about its own configuration
+            return new SyntaxError(location(e), "a !!binary value that is not valid base64; policies hold no binary "
+                    + "values, so remove the !!binary tag");
+        }
         if (message.startsWith("Expected a field name")) {
             // Jackson's words for "? [a, b]: 1", naming SnakeYAML's event classes
             return new SyntaxError(location(e), "a key must be a plain name, not a list or a mapping (YAML complex "

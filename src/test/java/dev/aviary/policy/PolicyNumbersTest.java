@@ -71,20 +71,23 @@ class PolicyNumbersTest {
         single(replace(MINIMAL, "tolerance: 10%", "tolerance: " + written), 17, 18, "spec.checks[0].tolerance", message);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "0x1E       | weight 0x1E is hexadecimal; write 30, not 0x1E",
+            "3_0        | weight 3_0 has _ separators; write 30, not 3_0",
+            "5e1        | weight must be a whole number; write 50, not 5e1",
+            "50.0       | weight must be a whole number; write 50, not 50.0",
+            "12.5       | weight must be a whole number, found the number 12.5",
+            "'!!str 30' | weight must be a whole number, found the text \"30\"; the !!str tag makes it text, so remove the tag",
+            "'\"30\"'   | weight must be a whole number, found the text \"30\"; write it without quotes",
+    })
+    void wholeNumbersSayThePlainSpelling(String written, String message) {
+        assertEquals(message, single(replace(MINIMAL, "weight: 50", "weight: " + written), 12, 15,
+                "spec.steps[0].weight").message());
+    }
+
     @Test
-    void wholeNumbersSayThePlainSpelling() {
-        single(replace(MINIMAL, "weight: 50", "weight: 0x1E"), 12, 15, "spec.steps[0].weight",
-                "weight 0x1E is hexadecimal; write 30, not 0x1E");
-        single(replace(MINIMAL, "weight: 50", "weight: 3_0"), 12, 15, "spec.steps[0].weight",
-                "weight 3_0 has _ separators; write 30, not 3_0");
-        single(replace(MINIMAL, "weight: 50", "weight: 5e1"), 12, 15, "spec.steps[0].weight",
-                "weight must be a whole number; write 50, not 5e1");
-        single(replace(MINIMAL, "weight: 50", "weight: 50.0"), 12, 15, "spec.steps[0].weight",
-                "write 50, not 50.0");
-        single(replace(MINIMAL, "weight: 50", "weight: 12.5"), 12, 15, "spec.steps[0].weight",
-                "weight must be a whole number, found the number 12.5");
-        single(replace(MINIMAL, "weight: 50", "weight: !!str 30"), 12, 15, "spec.steps[0].weight",
-                "found the text \"30\"; the !!str tag makes it text, so remove the tag");
+    void aWholeNumberBeyondALongIsTooLarge() {
         single(replace(MINIMAL, "  steps:", "  minRequests: 99999999999999999999\n  steps:"), 11, 16,
                 "spec.minRequests", "minRequests 99999999999999999999 is too large");
     }
