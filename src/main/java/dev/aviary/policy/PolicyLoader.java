@@ -3,7 +3,8 @@ package dev.aviary.policy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,15 +87,7 @@ public class PolicyLoader {
         if (bytes.length > MAX_BYTES) {
             throw tooLarge(file, bytes.length);
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new PolicyException(List.of(new Problem(file, 0, 0, "", "the file is not UTF-8 text")));
-        }
+        String text = utf8(bytes, file);
         YamlNode root;
         try {
             root = YamlNode.parse(text);
@@ -107,6 +100,34 @@ public class PolicyLoader {
             throw validator.rejection();
         }
         return policy;
+    }
+
+    /** The text, or a problem pointing at the first byte that is not UTF-8 (a stray Latin-1 é, a binary file). */
+    private static String utf8(byte[] bytes, Path file) throws PolicyException {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (!result.isError()) {
+            return out.flip().toString();
+        }
+        int bad = in.position();
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < bad; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        int column = 1;
+        for (int i = lineStart; i < bad; i++) {
+            if ((bytes[i] & 0xC0) != 0x80) column++; // count characters, not continuation bytes
+        }
+        throw new PolicyException(List.of(new Problem(file, line, column, "", String.format(
+                "the file is not UTF-8 text (byte 0x%02X here); save it as UTF-8", bytes[bad] & 0xFF))));
     }
 
     /**

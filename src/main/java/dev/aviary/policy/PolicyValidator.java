@@ -43,6 +43,7 @@ final class PolicyValidator {
     /** A comparison's largest tolerance, as a fraction: 10 (1000%) already lets an 11-times-worse canary pass. */
     static final double MAX_TOLERANCE = 10;
 
+    private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
     private static final List<String> PLACEHOLDERS = List.of("arm", "window");
     private static final List<String> CHECK_TYPES = List.of("comparison", "threshold", "mann-whitney", "shadow-agreement");
@@ -670,8 +671,10 @@ final class PolicyValidator {
             this.anchor = anchor;
         }
 
+        /** The dotted path to {@code key}; a key that is not a plain word is quoted, so " " cannot look blank. */
         String path(String key) {
-            return path.isEmpty() ? key : path + "." + key;
+            String k = PLAIN_KEY.matcher(key).matches() ? key : OneLine.quote(key);
+            return path.isEmpty() ? k : path + "." + k;
         }
 
         boolean has(String key) {

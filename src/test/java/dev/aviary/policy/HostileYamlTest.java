@@ -52,7 +52,7 @@ class HostileYamlTest {
     @Test
     void aBlockScalarKeyIsEscapedInTheFieldPathToo() {
         Problem p = single(replace(MINIMAL, "  name: fraud", "  name: fraud\n  \"own\\ner\": x"), 5, 3,
-                "metadata.own\\ner", "unknown field \"own\\ner\"");
+                "metadata.\"own\\ner\"", "unknown field \"own\\ner\"");
         assertOneLine(p);
     }
 
@@ -126,6 +126,14 @@ class HostileYamlTest {
         } catch (PolicyException e) {
             throw new AssertionError(render(e.problems()), e);
         }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8ArePointedAt() {
+        byte[] latin1 = replace(MINIMAL, "name: fraud", "name: caf\u00e9").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        PolicyException e = assertThrows(PolicyException.class, () -> new PolicyLoader().parse(latin1, FILE));
+        assertEquals("policies/p.yaml:4:12: the file is not UTF-8 text (byte 0xE9 here); save it as UTF-8",
+                render(e.problems()));
     }
 
     // ------------------------------------------------------------------ YAML features
