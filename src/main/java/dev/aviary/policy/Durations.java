@@ -18,7 +18,7 @@ public final class Durations {
     public static final Duration MAX = Duration.ofDays(365);
 
     /** Longer text is no duration anyone writes, and is not worth a regex over it. */
-    private static final int MAX_LENGTH = 64;
+    static final int MAX_LENGTH = 64;
 
     private Durations() {}
 

@@ -15,9 +15,14 @@ final class LatencyBuckets {
 
     private LatencyBuckets() {}
 
+    /** The bounds in ms, ascending (+Inf implied). */
+    static double[] bounds() {
+        return MeshSimulator.ISTIO_BUCKETS.clone();
+    }
+
     /** Empty when {@code maxMs} is a bucket bound; else a message naming the nearest bounds. */
     static Optional<String> problem(String written, double maxMs) {
-        double[] bounds = MeshSimulator.ISTIO_BUCKETS;
+        double[] bounds = bounds();
         if (maxMs <= 0) {
             return Optional.of("max " + written + " is not above 0; a latency bound is a positive number of ms");
         }

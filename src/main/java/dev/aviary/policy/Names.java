@@ -48,6 +48,15 @@ enum Names {
         this.rule = rule;
     }
 
+    /** The rule's pattern, which the JSON Schema repeats (SchemaAgreementTest). */
+    String regex() {
+        return pattern.pattern();
+    }
+
+    int maxLength() {
+        return maxLength;
+    }
+
     /** Empty when {@code value} follows the rule; else "what "value" is not ...". */
     Optional<String> check(String what, String value) {
         if (value.length() <= maxLength && pattern.matcher(value).matches()) return Optional.empty();
@@ -57,8 +66,9 @@ enum Names {
     /** A header to match on, as Istio reads it. */
     static Optional<String> header(String value) {
         String lower = value.toLowerCase(Locale.ROOT);
-        if (value.length() > 256) {
-            return Optional.of("header name " + OneLine.quote(value) + " is longer than 256 characters");
+        if (value.length() > Patterns.MAX_HEADER) {
+            return Optional.of("header name " + OneLine.quote(value) + " is longer than " + Patterns.MAX_HEADER
+                    + " characters");
         }
         if (!value.equals(lower) && Patterns.HEADER_TOKEN.matcher(lower).matches()) {
             return Optional.of("header names must be lower-case (Istio matches headers by their lower-case name); "
@@ -76,7 +86,8 @@ enum Names {
     }
 
     /** Enum constants cannot refer to static fields of their own enum while being built. */
-    private static final class Patterns {
+    static final class Patterns {
+        static final int MAX_HEADER = 256;
         static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
         static final Pattern DNS_SUBDOMAIN =
                 Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
