@@ -396,7 +396,7 @@ final class PolicyValidator {
         c.checkKnown(PolicyFields.CHECK);
         int before = problems.count();
         String name = c.text("name", true);
-        if (name != null && c.check("name", Names.CHECK.check("check name", name))) name = null;
+        if (name != null && c.check("name", Names.CHECK.check("name", name))) name = null;
 
         Preset preset = null;
         String presetText = c.text("preset", false);
@@ -508,7 +508,8 @@ final class PolicyValidator {
                 problem(c.pos("min"), c.path("min"), "min " + c.raw("min") + " is above max " + c.raw("max")
                         + "; no value could pass");
             }
-            presetBounds(c, preset, min, max);
+            if (min != null) c.check("min", PresetBounds.problem(preset, "min", c.raw("min"), min));
+            if (max != null) c.check("max", PresetBounds.problem(preset, "max", c.raw("max"), max));
             if (preset == null && presetText == null && !c.has("query")) {
                 problem(c.anchor, c.path + ".query", "a threshold check without a preset needs query: PromQL "
                         + "giving the value per arm, with {{arm}} and {{window}} placeholders");
@@ -530,21 +531,6 @@ final class PolicyValidator {
         String armOrDefault = arm != null ? arm : type == CheckSpec.Type.THRESHOLD ? DEFAULT_THRESHOLD_ARM : null;
         return new CheckSpec(name, type, preset, query, totalQuery, tolerance == null ? 0 : tolerance, slowerThan,
                 min, max, samples, armOrDefault);
-    }
-
-    /** The units a preset's min and max are in: milliseconds on Istio's histogram, or a percentage. */
-    private void presetBounds(Obj c, Preset preset, Double min, Double max) {
-        if (preset == Preset.ISTIO_LATENCY_P99) {
-            c.check("min", min == null || min > 0 ? Optional.empty()
-                    : Optional.of("min " + c.raw("min") + " is not above 0; a latency bound is a positive number of ms"));
-            c.check("max", max == null ? Optional.empty() : LatencyBuckets.problem(c.raw("max"), max));
-        } else if (preset == Preset.ISTIO_SUCCESS_RATE) {
-            for (String f : List.of("min", "max")) {
-                Double v = f.equals("min") ? min : max;
-                c.check(f, v == null || (v >= 0 && v <= 100) ? Optional.empty() : Optional.of(f + " " + c.raw(f)
-                        + " is outside 0–100; the success rate is a percentage, e.g. min: 99"));
-            }
-        }
     }
 
     private static CheckSpec.Type presetType(Preset preset) {

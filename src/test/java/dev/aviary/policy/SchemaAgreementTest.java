@@ -129,7 +129,7 @@ class SchemaAgreementTest {
         assertEquals("istio-latency-p99", then.at("/if/properties/preset/const").asText());
         List<Double> bounds = new ArrayList<>();
         then.at("/then/properties/max/enum").forEach(n -> bounds.add(n.asDouble()));
-        assertEquals(Arrays.stream(LatencyBuckets.bounds()).boxed().toList(), bounds);
+        assertEquals(Arrays.stream(PresetBounds.latencyBuckets()).boxed().toList(), bounds);
         assertEquals(0, then.at("/then/properties/min/exclusiveMinimum").asInt());
         JsonNode successRate = schema.at("/$defs/check/allOf/1");
         assertEquals("istio-success-rate", successRate.at("/if/properties/preset/const").asText());
