@@ -132,9 +132,10 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
     Set<String> CORE_TAGS = Set.of("str", "int", "float", "bool", "null", "map", "seq");
 
     /**
-     * Reads one YAML document. Returns null for an empty document (only comments or nothing). Duplicate keys
-     * and aliases are errors: YAML itself lets a later key win silently, which hides mistakes, and Jackson
-     * does not resolve aliases.
+     * Reads one YAML document. Returns null for an empty document (only comments or nothing). Duplicate keys,
+     * aliases, merge keys and tags outside the core schema are errors: YAML itself lets a later key win silently,
+     * which hides mistakes, and Jackson resolves neither aliases nor merge keys. At most
+     * {@value ProblemList#MAX_REPORTED} of them are kept, however many the text holds.
      */
     static YamlNode parse(String text) throws SyntaxError {
         try (JsonParser parser = factory().createParser(text)) {
@@ -168,7 +169,7 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
         LoaderOptions limits = new LoaderOptions();
         limits.setCodePointLimit(PolicyLoader.MAX_BYTES);
         limits.setNestingDepthLimit(MAX_DEPTH);
-        limits.setMaxAliasesForCollections(10);
+        limits.setMaxAliasesForCollections(10); // aliases are refused anyway; this bounds any composer that reads them
         limits.setAllowRecursiveKeys(false);
         limits.setAllowDuplicateKeys(true); // the Reader reports duplicates itself, with both positions
         return YAMLFactory.builder()
