@@ -18,6 +18,7 @@ import java.util.List;
  * Reads and validates CanaryPolicy files. Stateless and thread-safe; every call reports all problems of the
  * file at once (up to {@value ProblemList#MAX_REPORTED}), each with the line and column of the offending node.
  * Whatever the input, the outcome is a {@link Policy} or a {@link PolicyException}: never another exception.
+ * Not final only so a test can stand in a loader that fails, to prove its callers survive one.
  */
 public class PolicyLoader {
 
