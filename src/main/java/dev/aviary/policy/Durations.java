@@ -14,21 +14,32 @@ public final class Durations {
     private static final Pattern WHOLE = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+");
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
 
+    /** The longest duration accepted: far beyond any sensible step, far below where millisecond sums overflow. */
+    public static final Duration MAX = Duration.ofDays(365);
+
+    /** Longer text is no duration anyone writes, and is not worth a regex over it. */
+    static final int MAX_LENGTH = 64;
+
     private Durations() {}
 
     /**
-     * @throws IllegalArgumentException with a message fit for a person, when the text is not a duration
+     * @throws IllegalArgumentException with a message fit for a person (one line), when the text is not a
+     *                                  duration or is longer than {@link #MAX}
      */
     public static Duration parse(String text) {
         String t = text == null ? "" : text.trim();
+        String quoted = OneLine.quote(t);
+        if (t.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException(quoted + " is not a duration; write it like 30s, 5m, 1h30m or 500ms");
+        }
         if (t.startsWith("-")) {
-            throw new IllegalArgumentException("\"" + t + "\" is negative; a duration must be zero or more");
+            throw new IllegalArgumentException(quoted + " is negative; a duration must be zero or more");
         }
         if (t.matches("\\d+(\\.\\d+)?")) {
-            throw new IllegalArgumentException("\"" + t + "\" has no unit; write it like " + t + "s or " + t + "m");
+            throw new IllegalArgumentException(quoted + " has no unit; write it like " + t + "s or " + t + "m");
         }
         if (!WHOLE.matcher(t).matches()) {
-            throw new IllegalArgumentException("\"" + t + "\" is not a duration; write it like 30s, 5m, 1h30m or 500ms");
+            throw new IllegalArgumentException(quoted + " is not a duration; write it like 30s, 5m, 1h30m or 500ms");
         }
         BigDecimal millis = BigDecimal.ZERO;
         Matcher m = PART.matcher(t);
@@ -42,6 +53,10 @@ public final class Durations {
                 default -> 86_400_000L;
             };
             millis = millis.add(n.multiply(BigDecimal.valueOf(unit)));
+        }
+        if (millis.compareTo(BigDecimal.valueOf(MAX.toMillis())) > 0) {
+            throw new IllegalArgumentException(quoted + " is longer than " + MAX.toDays() + "d, the longest duration a "
+                    + "policy takes");
         }
         return Duration.ofMillis(millis.longValue());
     }

@@ -29,14 +29,20 @@ public final class PolicyLinter {
 
     /**
      * @param files    the files looked at
-     * @param problems every problem, file by file in the order the files were given
-     * @param policies the policies that validated (a duplicate-named one included)
+     * @param problems     every problem reported, file by file in the order the files were given (a file with
+     *                     more than 50 ends with one saying "and N more problems")
+     * @param policies     the policies that validated (a duplicate-named one included)
+     * @param problemCount every problem found, reported or not
      */
-    public record Report(List<Path> files, List<Problem> problems, List<Policy> policies) {
+    public record Report(List<Path> files, List<Problem> problems, List<Policy> policies, int problemCount) {
         public Report {
             files = List.copyOf(files);
             problems = List.copyOf(problems);
             policies = List.copyOf(policies);
+        }
+
+        public Report(List<Path> files, List<Problem> problems, List<Policy> policies) {
+            this(files, problems, policies, problems.size());
         }
 
         public boolean ok() {
@@ -45,8 +51,8 @@ public final class PolicyLinter {
 
         /** "3 files, 2 problems". */
         public String summary() {
-            return files.size() + (files.size() == 1 ? " file, " : " files, ") + problems.size()
-                    + (problems.size() == 1 ? " problem" : " problems");
+            return files.size() + (files.size() == 1 ? " file, " : " files, ") + problemCount
+                    + (problemCount == 1 ? " problem" : " problems");
         }
     }
 
@@ -69,15 +75,10 @@ public final class PolicyLinter {
         }
         List<Policy> policies = new ArrayList<>();
         Map<String, Path> firstByKey = new HashMap<>();
+        int unreported = 0;
         for (Path file : files) {
-            byte[] bytes;
             try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                problems.add(new Problem(file, 0, 0, "", "cannot read the file: " + e.getMessage()));
-                continue;
-            }
-            try {
+                byte[] bytes = PolicyLoader.read(file);
                 Policy policy = loader.parse(bytes, file);
                 policies.add(policy);
                 Path first = firstByKey.putIfAbsent(policy.key(), file);
@@ -88,8 +89,9 @@ public final class PolicyLinter {
                 }
             } catch (PolicyException e) {
                 problems.addAll(e.problems());
+                unreported += e.total() - e.problems().size(); // the "and N more" line stands for N
             }
         }
-        return new Report(new ArrayList<>(files), problems, policies);
+        return new Report(new ArrayList<>(files), problems, policies, problems.size() + unreported);
     }
 }

@@ -155,10 +155,9 @@ public final class PolicyStore {
     private Parsed parse(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            Parsed unreadable = new Parsed(null, null, List.of(new Problem(file, 0, 0, "", "cannot read the file: " + e)),
-                    YamlNode.Pos.START);
+            bytes = PolicyLoader.read(file); // refuses an oversized file before reading it
+        } catch (PolicyException e) {
+            Parsed unreadable = new Parsed(null, null, e.problems(), YamlNode.Pos.START);
             parsed.put(file, unreadable);
             return unreadable;
         }
@@ -170,6 +169,11 @@ public final class PolicyStore {
             p = new Parsed(hash, loader.parse(bytes, file), List.of(), PolicyLoader.namePosition(bytes));
         } catch (PolicyException e) {
             p = new Parsed(hash, null, e.problems(), YamlNode.Pos.START);
+        } catch (RuntimeException e) {
+            // Belt and braces (the loader turns its own failures into problems): one file the validator chokes on
+            // must not stop the reload of every other file, fixes included.
+            p = new Parsed(hash, null, List.of(new Problem(file, 0, 0, "", PolicyLoader.internalError(e))),
+                    YamlNode.Pos.START);
         }
         parsed.put(file, p);
         return p;

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -41,11 +40,10 @@ final class PolicyValidator {
     static final long DEFAULT_MIN_REQUESTS = 500;
     static final String DEFAULT_NAMESPACE = "default";
     static final String DEFAULT_THRESHOLD_ARM = "canary";
+    /** A comparison's largest tolerance, as a fraction: 10 (1000%) already lets an 11-times-worse canary pass. */
+    static final double MAX_TOLERANCE = 10;
 
-    private static final Pattern DNS_SUBDOMAIN =
-            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern HEADER_TOKEN = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
+    private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
     private static final List<String> PLACEHOLDERS = List.of("arm", "window");
     private static final List<String> CHECK_TYPES = List.of("comparison", "threshold", "mann-whitney", "shadow-agreement");
@@ -55,17 +53,18 @@ final class PolicyValidator {
     private static final Map<String, String> HOME = homes();
 
     private final Path file;
-    private final List<Problem> problems = new ArrayList<>();
+    private final ProblemList problems = new ProblemList();
 
     PolicyValidator(Path file) {
         this.file = file;
     }
 
-    List<Problem> problems() {
-        return List.copyOf(problems);
+    /** Why the file was rejected, after {@link #validate} returned null. */
+    PolicyException rejection() {
+        return problems.toException(file);
     }
 
-    /** The policy, or null when there were problems (then {@link #problems()} says what). */
+    /** The policy, or null when there were problems (then {@link #rejection()} says what). */
     Policy validate(YamlNode root, String hash) {
         if (root == null) {
             problem(Pos.START, "", "the file is empty; a policy starts with apiVersion: " + PolicyFields.API_VERSION
@@ -83,11 +82,11 @@ final class PolicyValidator {
         String apiVersion = top.text("apiVersion", true);
         if (apiVersion != null && !apiVersion.equals(PolicyFields.API_VERSION)) {
             problem(top.pos("apiVersion"), "apiVersion", "apiVersion must be " + PolicyFields.API_VERSION
-                    + ", found \"" + apiVersion + "\"");
+                    + ", found " + OneLine.quote(apiVersion));
         }
         String kind = top.text("kind", true);
         if (kind != null && !kind.equals(PolicyFields.KIND)) {
-            problem(top.pos("kind"), "kind", "kind must be " + PolicyFields.KIND + ", found \"" + kind + "\""
+            problem(top.pos("kind"), "kind", "kind must be " + PolicyFields.KIND + ", found " + OneLine.quote(kind)
                     + (kind.equalsIgnoreCase(PolicyFields.KIND) ? " (mind the capitals)" : ""));
         }
 
@@ -98,15 +97,12 @@ final class PolicyValidator {
             metadata.checkKnown(PolicyFields.METADATA);
             name = metadata.text("name", true);
             if (name != null) {
-                k8sName(name, metadata.pos("name"), metadata.path("name"), "the policy's name");
+                metadata.check("name", Names.OBJECT.check("the policy's name", name));
             }
             String ns = metadata.text("namespace", false);
             if (ns != null) {
                 namespace = ns;
-                if (!DNS_LABEL.matcher(ns).matches() || ns.length() > 63) {
-                    problem(metadata.pos("namespace"), metadata.path("namespace"), "namespace \"" + ns
-                            + "\" is not a valid Kubernetes namespace (lower-case letters, digits and '-', at most 63)");
-                }
+                metadata.check("namespace", Names.NAMESPACE.check("namespace", ns));
             }
             metadata.obj("labels", false);
             metadata.obj("annotations", false);
@@ -174,23 +170,34 @@ final class PolicyValidator {
             if (ks == null) return null;
             ks.checkKnown(PolicyFields.KSERVE);
             String isvc = ks.text("inferenceService", true);
-            if (isvc != null) k8sName(isvc, ks.pos("inferenceService"), ks.path("inferenceService"), "inferenceService");
+            if (isvc != null && ks.check("inferenceService", Names.INFERENCE_SERVICE.check("inferenceService", isvc))) isvc = null;
             return isvc == null ? null : Target.kserve(new Target.KServeTarget(isvc));
         }
         Obj is = target.obj("istio", true);
         if (is == null) return null;
         is.checkKnown(PolicyFields.ISTIO);
         String vs = is.text("virtualService", true);
-        if (vs != null) k8sName(vs, is.pos("virtualService"), is.path("virtualService"), "virtualService");
+        if (vs != null && is.check("virtualService", Names.OBJECT.check("virtualService", vs))) vs = null;
         String route = is.text("route", false);
+        boolean badRoute = route != null && is.check("route", Names.ROUTE.check("route", route));
         Target.Arm baseline = arm(is, "baseline");
         Target.Arm canary = arm(is, "canary");
-        if (baseline != null && canary != null && baseline.subset().equals(canary.subset())
-                && java.util.Objects.equals(baseline.host(), canary.host())) {
-            problem(is.child("canary").pos("subset"), is.path("canary") + ".subset", "baseline and canary are both "
-                    + "subset \"" + canary.subset() + "\"; they must be different subsets of the DestinationRule");
+        if (baseline != null && canary != null) {
+            // The arms are told apart only by their metric label (whatever the hosts): one subset, or one version,
+            // for both would compare a series with itself, and no check could ever fail.
+            Obj c = is.child("canary");
+            if (baseline.subset().equals(canary.subset())) {
+                problem(c.pos("subset"), c.path("subset"), "baseline and canary are both subset "
+                        + OneLine.quote(canary.subset()) + "; they must be different subsets of the DestinationRule");
+                canary = null;
+            } else if (baseline.version() != null && baseline.version().equals(canary.version())) {
+                problem(c.pos("version"), c.path("version"), "baseline and canary both have version "
+                        + OneLine.quote(canary.version()) + "; the metrics would show one series for both arms, so "
+                        + "no check could tell them apart");
+                canary = null;
+            }
         }
-        if (vs == null || baseline == null || canary == null) return null;
+        if (vs == null || badRoute || baseline == null || canary == null) return null;
         return Target.istio(new Target.IstioTarget(vs, route, baseline, canary));
     }
 
@@ -201,7 +208,10 @@ final class PolicyValidator {
         String subset = arm.text("subset", true);
         String version = arm.text("version", false);
         String host = arm.text("host", false);
-        return subset == null ? null : new Target.Arm(subset, version, host);
+        boolean bad = subset != null && arm.check("subset", Names.SUBSET.check("subset", subset));
+        bad |= version != null && arm.check("version", Names.LABEL_VALUE.check("version", version));
+        bad |= host != null && arm.check("host", Names.HOST.check("host", host));
+        return subset == null || bad ? null : new Target.Arm(subset, version, host);
     }
 
     // ---------------------------------------------------------------- noData
@@ -237,6 +247,14 @@ final class PolicyValidator {
             steps.add(step);
             lastValid = step;
             if (step == null) continue;
+            if (step.isPromotion() && item == items.get(0)) {
+                // 100% to a canary no check has judged yet is a deploy, not a canary rollout
+                problem(item.pos("weight"), item.path("weight"), items.size() == 1
+                        ? "the only step is weight 100, which would promote the canary at once, before any check has "
+                        + "judged it; add a judged step first, e.g. - weight: 10"
+                        : "the first step is weight 100, which would promote the canary at once, before any check has "
+                        + "judged it; start with a smaller weight or a headerRoute step");
+            }
             switch (step.kind()) {
                 case WEIGHT -> {
                     if (previousWeight != null && step.weight() <= previousWeight) {
@@ -283,7 +301,7 @@ final class PolicyValidator {
                     + String.join(" and ", actions) + "; split it into separate steps");
             return null;
         }
-        int before = problems.size();
+        int before = problems.count();
         Integer weight = null;
         Integer mirror = null;
         HeaderMatch header = null;
@@ -314,7 +332,7 @@ final class PolicyValidator {
                     + " is longer than maxStepDuration " + Durations.format(maxStepDuration)
                     + ", so this step would always time out; shorten it or raise spec.maxStepDuration");
         }
-        if (problems.size() > before || (weight == null && mirror == null && header == null)) {
+        if (problems.count() > before || (weight == null && mirror == null && header == null)) {
             return null;
         }
         return new Step(weight, header, mirror, minDuration);
@@ -324,16 +342,7 @@ final class PolicyValidator {
         if (hr == null) return null;
         hr.checkKnown(PolicyFields.HEADER_ROUTE);
         String header = hr.text("header", true);
-        if (header != null) {
-            if (!header.equals(header.toLowerCase(Locale.ROOT))) {
-                problem(hr.pos("header"), hr.path("header"), "header names must be lower-case (Istio matches "
-                        + "headers by their lower-case name); write " + header.toLowerCase(Locale.ROOT));
-                header = null;
-            } else if (!HEADER_TOKEN.matcher(header).matches()) {
-                problem(hr.pos("header"), hr.path("header"), "\"" + header + "\" is not a valid HTTP header name");
-                header = null;
-            }
-        }
+        if (header != null && hr.check("header", Names.header(header))) header = null;
         List<String> kinds = new ArrayList<>();
         for (String k : List.of("exact", "prefix", "regex")) if (hr.has(k)) kinds.add(k);
         if (kinds.isEmpty()) {
@@ -349,14 +358,9 @@ final class PolicyValidator {
         String kind = kinds.get(0);
         String value = hr.text(kind, true);
         if (value == null) return null;
-        if (kind.equals("regex")) {
-            try {
-                Pattern.compile(value);
-            } catch (PatternSyntaxException e) {
-                problem(hr.pos("regex"), hr.path("regex"), "regex \"" + value + "\" does not compile: "
-                        + e.getDescription());
-                return null;
-            }
+        if (kind.equals("regex")
+                && hr.check("regex", Re2Syntax.problem(value).map(wrong -> "regex " + OneLine.quote(value) + " " + wrong))) {
+            return null;
         }
         return header == null ? null : new HeaderMatch(header, MatchType.valueOf(kind.toUpperCase(Locale.ROOT)), value);
     }
@@ -379,8 +383,9 @@ final class PolicyValidator {
             if (name != null) {
                 Pos first = names.putIfAbsent(name, item.pos("name"));
                 if (first != null) {
-                    problem(item.pos("name"), item.path("name"), "duplicate check name \"" + name + "\" (first at line "
-                            + first.line() + "); check names must be unique, they name the check in events and metrics");
+                    problem(item.pos("name"), item.path("name"), "duplicate check name " + OneLine.quote(name)
+                            + " (first at line " + first.line() + "); check names must be unique, they name the check "
+                            + "in events and metrics");
                 }
             }
         }
@@ -389,8 +394,9 @@ final class PolicyValidator {
 
     private CheckSpec check(Obj c, long minRequests) {
         c.checkKnown(PolicyFields.CHECK);
-        int before = problems.size();
+        int before = problems.count();
         String name = c.text("name", true);
+        if (name != null && c.check("name", Names.CHECK.check("name", name))) name = null;
 
         Preset preset = null;
         String presetText = c.text("preset", false);
@@ -398,7 +404,7 @@ final class PolicyValidator {
             preset = Preset.fromYaml(presetText);
             if (preset == null) {
                 List<String> known = Arrays.stream(Preset.values()).map(Preset::yamlName).toList();
-                problem(c.pos("preset"), c.path("preset"), "unknown preset \"" + presetText + "\""
+                problem(c.pos("preset"), c.path("preset"), "unknown preset " + OneLine.quote(presetText)
                         + didYouMean(presetText, known) + "; known presets: " + String.join(", ", known));
             }
         }
@@ -413,7 +419,7 @@ final class PolicyValidator {
                 case "shadow-agreement" -> problem(c.pos("type"), c.path("type"), "type shadow-agreement is not "
                         + "supported yet (prediction-level comparison of mirrored traffic is planned); remove this "
                         + "check for now");
-                default -> problem(c.pos("type"), c.path("type"), "unknown check type \"" + typeText + "\""
+                default -> problem(c.pos("type"), c.path("type"), "unknown check type " + OneLine.quote(typeText)
                         + didYouMean(typeText, CHECK_TYPES) + "; known types: comparison, threshold, mann-whitney");
             }
         } else if (preset != null) {
@@ -461,6 +467,10 @@ final class PolicyValidator {
         if (tolerance != null && tolerance <= 0) {
             problem(c.pos("tolerance"), c.path("tolerance"), "tolerance must be above 0 (e.g. 10%): with 0 a canary "
                     + "exactly as good as the baseline could never pass");
+        } else if (tolerance != null && tolerance > MAX_TOLERANCE) {
+            problem(c.pos("tolerance"), c.path("tolerance"), "tolerance " + c.raw("tolerance") + " would pass a canary "
+                    + "more than " + (int) (MAX_TOLERANCE + 1) + " times worse than the baseline, which is no check at "
+                    + "all; at most " + (int) (MAX_TOLERANCE * 100) + "%");
         }
         Double min = c.number("min", null);
         Double max = c.number("max", null);
@@ -470,7 +480,7 @@ final class PolicyValidator {
         }
         String arm = c.text("arm", false);
         if (arm != null && !arm.equals("canary") && !arm.equals("baseline")) {
-            problem(c.pos("arm"), c.path("arm"), "arm must be canary or baseline, found \"" + arm + "\"");
+            problem(c.pos("arm"), c.path("arm"), "arm must be canary or baseline, found " + OneLine.quote(arm));
         }
 
         if (type == CheckSpec.Type.COMPARISON) {
@@ -498,6 +508,8 @@ final class PolicyValidator {
                 problem(c.pos("min"), c.path("min"), "min " + c.raw("min") + " is above max " + c.raw("max")
                         + "; no value could pass");
             }
+            if (min != null) c.check("min", PresetBounds.problem(preset, "min", c.raw("min"), min));
+            if (max != null) c.check("max", PresetBounds.problem(preset, "max", c.raw("max"), max));
             if (preset == null && presetText == null && !c.has("query")) {
                 problem(c.anchor, c.path + ".query", "a threshold check without a preset needs query: PromQL "
                         + "giving the value per arm, with {{arm}} and {{window}} placeholders");
@@ -512,7 +524,7 @@ final class PolicyValidator {
             }
         }
 
-        if (problems.size() > before || type == null || name == null) {
+        if (problems.count() > before || type == null || name == null) {
             return null;
         }
         long samples = minSamples != null ? minSamples : type == CheckSpec.Type.THRESHOLD ? minRequests : 0;
@@ -545,7 +557,7 @@ final class PolicyValidator {
         Matcher m = PLACEHOLDER.matcher(query);
         while (m.find()) {
             if (!PLACEHOLDERS.contains(m.group(1))) {
-                problem(c.pos(field), c.path(field), "unknown placeholder {{" + m.group(1) + "}}"
+                problem(c.pos(field), c.path(field), "unknown placeholder {{" + OneLine.truncate(m.group(1), 40) + "}}"
                         + didYouMean(m.group(1), PLACEHOLDERS) + "; known: {{arm}}, {{window}}");
             }
         }
@@ -585,21 +597,16 @@ final class PolicyValidator {
                 }
                 sl.checkKnown(PolicyFields.SLACK, "url");
                 String ref = sl.text("secretRef", !sl.has("url"));
-                if (ref != null) k8sName(ref, sl.pos("secretRef"), sl.path("secretRef"), "secretRef");
+                if (ref != null && sl.check("secretRef", Names.OBJECT.check("secretRef", ref))) ref = null;
                 if (ref != null && !sl.has("url")) out.add(new NotifySpec(NotifySpec.Kind.SLACK, null, ref));
             } else {
                 Obj wh = item.obj("webhook", true);
                 if (wh == null) continue;
                 wh.checkKnown(PolicyFields.WEBHOOK);
                 String url = wh.text("url", true);
-                boolean ok = url != null;
-                if (url != null && !(url.startsWith("https://") || url.startsWith("http://"))) {
-                    problem(wh.pos("url"), wh.path("url"), "url must start with https:// (or http://), found \""
-                            + url + "\"");
-                    ok = false;
-                }
+                boolean ok = url != null && !wh.check("url", WebhookUrls.problem(url).map(wrong -> "url " + wrong));
                 String ref = wh.text("secretRef", false);
-                if (ref != null) k8sName(ref, wh.pos("secretRef"), wh.path("secretRef"), "secretRef");
+                if (ref != null && wh.check("secretRef", Names.OBJECT.check("secretRef", ref))) ok = false;
                 if (ok) out.add(new NotifySpec(NotifySpec.Kind.WEBHOOK, url, ref));
             }
         }
@@ -608,23 +615,12 @@ final class PolicyValidator {
 
     // ---------------------------------------------------------------- helpers
 
-    private void k8sName(String value, Pos pos, String field, String what) {
-        if (value.length() > 253 || !DNS_SUBDOMAIN.matcher(value).matches()) {
-            problem(pos, field, what + " \"" + value + "\" is not a valid Kubernetes name (lower-case letters, "
-                    + "digits, '-' and '.', starting and ending with a letter or digit)");
-        }
-    }
-
-    private static String plain(double v) {
-        return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
-    }
-
     private static String didYouMean(String word, List<String> known) {
         return Suggestions.closest(word, known).map(s -> "; did you mean \"" + s + "\"?").orElse("");
     }
 
     private void problem(Pos pos, String field, String message) {
-        problems.add(new Problem(file, pos.line(), pos.column(), field, message));
+        problems.add(pos, field, message);
     }
 
     private static Map<String, String> homes() {
@@ -661,8 +657,10 @@ final class PolicyValidator {
             this.anchor = anchor;
         }
 
+        /** The dotted path to {@code key}; a key that is not a plain word is quoted, so " " cannot look blank. */
         String path(String key) {
-            return path.isEmpty() ? key : path + "." + key;
+            String k = PLAIN_KEY.matcher(key).matches() ? key : OneLine.quote(key);
+            return path.isEmpty() ? k : path + "." + k;
         }
 
         boolean has(String key) {
@@ -697,12 +695,12 @@ final class PolicyValidator {
                 Optional<String> close = Suggestions.closest(key, known);
                 String message;
                 if (close.isPresent()) {
-                    message = "unknown field \"" + key + "\"; did you mean \"" + close.get() + "\"?";
+                    message = "unknown field " + OneLine.quote(key) + "; did you mean \"" + close.get() + "\"?";
                 } else if (HOME.containsKey(key)) {
                     message = "unknown field \"" + key + "\" here; " + key + " belongs in " + HOME.get(key)
                             + " (check the indentation)";
                 } else {
-                    message = "unknown field \"" + key + "\"; known fields here: " + String.join(", ", known);
+                    message = "unknown field " + OneLine.quote(key) + "; known fields here: " + String.join(", ", known);
                 }
                 problem(e.keyPos(), path(key), message);
             }
@@ -809,37 +807,39 @@ final class PolicyValidator {
             Scalar s = scalar(key);
             if (s == null) return null;
             if (!ACTIONS.contains(s.text())) {
-                problem(s.pos(), path(key), key + " must be rollback or pause, found \"" + s.text() + "\""
+                problem(s.pos(), path(key), key + " must be rollback or pause, found " + OneLine.quote(s.text())
                         + didYouMean(s.text(), ACTIONS));
                 return null;
             }
             return TimeoutAction.valueOf(s.text().toUpperCase(Locale.ROOT));
         }
 
+        /** A whole number that fits a long; every other spelling is reported (see {@link NumberSyntax}). */
         Long integer(String key, Long absent) {
             if (!has(key)) return absent;
             Scalar s = scalar(key);
             if (s == null) return null;
-            if (s.isInteger()) {
-                try {
-                    return Long.parseLong(s.text());
-                } catch (NumberFormatException e) {
-                    problem(s.pos(), path(key), key + " " + s.text() + " is too large");
-                    return null;
-                }
-            }
-            String hint = s.isString() && s.text().matches("-?\\d+") ? "; write it without quotes" : "";
-            problem(s.pos(), path(key), key + " must be a whole number, found " + s.kindName() + hint);
-            return null;
+            return read(key, s, NumberSyntax.wholeNumber(s)) instanceof NumberSyntax.Value v
+                    ? v.value().longValueExact() : null;
         }
 
+        /** A finite number; NaN, infinities and YAML 1.1's other spellings are reported. */
         Double number(String key, Double absent) {
             if (!has(key)) return absent;
             Scalar s = scalar(key);
             if (s == null) return null;
-            if (s.isNumber()) return Double.parseDouble(s.text());
-            problem(s.pos(), path(key), key + " must be a number, found " + s.kindName());
-            return null;
+            return read(key, s, NumberSyntax.number(s)) instanceof NumberSyntax.Value v ? v.value().doubleValue() : null;
+        }
+
+        private NumberSyntax.Reading read(String key, Scalar s, NumberSyntax.Reading r) {
+            if (r instanceof NumberSyntax.Wrong w) problem(s.pos(), path(key), key + " " + w.message());
+            return r;
+        }
+
+        /** Reports {@code wrong}, a whole message, at the key's value; true when there was something to report. */
+        boolean check(String key, Optional<String> wrong) {
+            wrong.ifPresent(m -> problem(pos(key), path(key), m));
+            return wrong.isPresent();
         }
 
         /**
@@ -851,30 +851,34 @@ final class PolicyValidator {
             Scalar s = scalar(key);
             if (s == null) return null;
             String t = s.text().trim();
-            if (s.isString() && t.endsWith("%")) {
-                try {
-                    double pct = new BigDecimal(t.substring(0, t.length() - 1).trim()).doubleValue();
-                    if (pct < 0) {
-                        problem(s.pos(), path(key), what + " " + t + " is negative");
-                        return null;
-                    }
-                    if (key.equals("minAgreement") && pct > 100) {
-                        problem(s.pos(), path(key), what + " " + t + " is above 100%");
-                        return null;
-                    }
-                    return pct / 100.0;
-                } catch (NumberFormatException e) {
-                    // fall through to the general message
+            if (s.isString() && t.endsWith("%") && t.length() > 1) {
+                NumberSyntax.Reading r = NumberSyntax.decimal(t.substring(0, t.length() - 1));
+                if (r instanceof NumberSyntax.Wrong w) {
+                    problem(s.pos(), path(key), what + " " + w.message()); // "tolerance 1e400 is too large"
+                    return null;
                 }
+                double pct = ((NumberSyntax.Value) r).value().doubleValue();
+                if (pct < 0) {
+                    problem(s.pos(), path(key), what + " " + t + " is negative");
+                    return null;
+                }
+                if (key.equals("minAgreement") && pct > 100) {
+                    problem(s.pos(), path(key), what + " " + t + " is above 100%");
+                    return null;
+                }
+                return pct / 100.0;
             } else if (s.isNumber()) {
-                double v = Double.parseDouble(t);
+                if (!(read(key, s, NumberSyntax.number(s)) instanceof NumberSyntax.Value number)) return null;
+                double v = number.value().doubleValue();
                 if (v < 0) {
                     problem(s.pos(), path(key), what + " " + t + " is negative");
                     return null;
                 }
                 if (v > 1) {
-                    problem(s.pos(), path(key), what + " " + t + " reads as " + plain(v * 100) + "%; write a percent "
-                            + "like " + t + "% or a fraction like " + plain(v / 100));
+                    BigDecimal hundred = BigDecimal.valueOf(100);
+                    problem(s.pos(), path(key), what + " " + t + " reads as "
+                            + NumberSyntax.plain(number.value().multiply(hundred)) + "%; write a percent like " + t
+                            + "% or a fraction like " + NumberSyntax.plain(number.value().divide(hundred)));
                     return null;
                 }
                 return v;

@@ -15,6 +15,8 @@ final class Suggestions {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
+            // no word more than 3 letters longer or shorter is close enough; skip the O(n·m) distance for it
+            if (Math.abs(w.length() - k.length()) > 3) continue;
             int d = levenshtein(w, k.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = k;

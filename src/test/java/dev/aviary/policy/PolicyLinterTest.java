@@ -60,4 +60,17 @@ class PolicyLinterTest {
         assertEquals(0, cmd.execute("policies"), out::toString);
         assertTrue(out.toString().endsWith("1 file, 0 problems\n"), out.toString());
     }
+
+    @Test
+    void theSummaryCountsProblemsPastTheFiftyReported() throws IOException {
+        StringBuilder unknown = new StringBuilder();
+        for (int i = 0; i < 120; i++) unknown.append("  extra").append(i).append(": 1\n");
+        Files.writeString(dir.resolve("many.yaml"), PolicyStoreTest.policy("m", 10).replace("  steps:", unknown + "  steps:"));
+
+        PolicyLinter.Report r = new PolicyLinter().lint(List.of(dir));
+
+        assertEquals(51, r.problems().size());
+        assertTrue(r.problems().get(50).message().equals("and 70 more problems"), r.problems().get(50)::toString);
+        assertEquals("1 file, 120 problems", r.summary());
+    }
 }

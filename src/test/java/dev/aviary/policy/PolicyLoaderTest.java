@@ -5,17 +5,19 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 
+import static dev.aviary.policy.PolicyTestSupport.FILE;
+import static dev.aviary.policy.PolicyTestSupport.assertAt;
+import static dev.aviary.policy.PolicyTestSupport.problems;
+import static dev.aviary.policy.PolicyTestSupport.render;
+import static dev.aviary.policy.PolicyTestSupport.replace;
+import static dev.aviary.policy.PolicyTestSupport.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 class PolicyLoaderTest {
-
-    static final Path FILE = Path.of("policies/p.yaml");
 
     private final PolicyLoader loader = new PolicyLoader();
 
@@ -39,38 +41,6 @@ class PolicyLoaderTest {
                   preset: istio-error-rate
                   tolerance: 10%
             """;
-
-    private List<Problem> problems(String yaml) {
-        PolicyException e = assertThrows(PolicyException.class, () -> loader.parse(yaml, FILE));
-        assertTrue(!e.problems().isEmpty());
-        return e.problems();
-    }
-
-    /** Exactly one problem, at line:column on field, whose message contains each fragment. */
-    private Problem single(String yaml, int line, int column, String field, String... fragments) {
-        List<Problem> ps = problems(yaml);
-        assertEquals(1, ps.size(), () -> "expected one problem, got:\n" + render(ps));
-        Problem p = ps.get(0);
-        assertAt(p, line, column, field, fragments);
-        return p;
-    }
-
-    private static void assertAt(Problem p, int line, int column, String field, String... fragments) {
-        assertEquals(line + ":" + column + " " + field, p.line() + ":" + p.column() + " " + p.field(), p::toString);
-        for (String f : fragments) {
-            assertTrue(p.message().contains(f), () -> "message lacks \"" + f + "\": " + p);
-        }
-        assertEquals(FILE, p.file());
-    }
-
-    private static String render(List<Problem> ps) {
-        return ps.stream().map(Problem::toString).collect(Collectors.joining("\n"));
-    }
-
-    private static String replace(String yaml, String from, String to) {
-        if (!yaml.contains(from)) fail("test setup: \"" + from + "\" not in the policy");
-        return yaml.replace(from, to);
-    }
 
     // ------------------------------------------------------------------ defaults
 
@@ -127,7 +97,7 @@ class PolicyLoaderTest {
         String yaml = """
                 spec:
                   target: {kserve: {inferenceService: fraud}}
-                  steps: [{weight: 100}]
+                  steps: [{weight: 50}, {weight: 100}]
                   checks: [{name: errors, preset: istio-error-rate, tolerance: 10%}]
                 """;
         List<Problem> ps = problems(yaml);

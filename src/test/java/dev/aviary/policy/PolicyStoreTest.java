@@ -191,4 +191,59 @@ class PolicyStoreTest {
         assertEquals(40, store.get("default/a").orElseThrow().steps().get(0).weight());
         assertEquals(1, store.active().size(), "..data and ..v1 are not policy files");
     }
+
+    @Test
+    void aNaNAlphaIsAProblemOfItsFileAndOtherFilesStillReload() throws IOException {
+        Path a = write("a.yaml", policy("a", 10));
+        Path nan = write("nan.yaml", policy("nan", 10).replace("  steps:", "  alpha: .nan\n  steps:"));
+        PolicyStore store = new PolicyStore(dir);
+
+        store.reload();
+        write("a.yaml", policy("a", 20));
+        ReloadReport r = store.reload();
+
+        assertEquals(List.of("default/a"), keys(r.changed()), "a fix elsewhere is applied");
+        assertEquals(Set.of(nan), store.rejected().keySet());
+        assertEquals("spec.alpha", store.rejected().get(nan).get(0).field());
+        assertTrue(store.rejected().get(nan).get(0).message().contains(".nan is not a number"));
+        assertTrue(store.get("default/a").isPresent() && a.equals(store.get("default/a").get().source()));
+    }
+
+    @Test
+    void anyExceptionFromLoadingOneFileBecomesThatFilesProblem() throws IOException {
+        write("a.yaml", policy("a", 10));
+        Path cursed = write("cursed.yaml", policy("cursed", 10));
+        PolicyLoader choking = new PolicyLoader() {
+            @Override
+            Policy parse(byte[] bytes, Path file) throws PolicyException {
+                if (file.equals(cursed)) throw new IllegalStateException("validator bug");
+                return super.parse(bytes, file);
+            }
+        };
+        PolicyStore store = new PolicyStore(dir, choking);
+
+        ReloadReport r = store.reload();
+        write("a.yaml", policy("a", 30));
+        ReloadReport again = store.reload();
+
+        assertEquals(List.of("default/a"), keys(r.added()));
+        assertEquals(List.of("default/a"), keys(again.changed()), "the next reload still applies the other files");
+        assertEquals(30, store.get("default/a").orElseThrow().steps().get(0).weight());
+        Problem p = store.rejected().get(cursed).get(0);
+        assertEquals(cursed + ": Aviary could not validate this file (internal error: IllegalStateException); please "
+                + "report it with the file", p.toString());
+    }
+
+    @Test
+    void anOversizedFileIsRejectedWithoutBeingRead() throws IOException {
+        write("a.yaml", policy("a", 10));
+        Path big = write("big.yaml", "#" + "x".repeat(PolicyLoader.MAX_BYTES) + "\n");
+        PolicyStore store = new PolicyStore(dir);
+
+        store.reload();
+
+        assertEquals(Set.of(big), store.rejected().keySet());
+        assertTrue(store.rejected().get(big).get(0).message().contains("at most 256 KiB"));
+        assertTrue(store.get("default/a").isPresent());
+    }
 }

@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,5 +77,64 @@ class SchemaAgreementTest {
         String first = Files.readAllLines(ExamplePolicyTest.EXAMPLE).get(0);
         assertEquals("# yaml-language-server: $schema=./schema/canary-policy.schema.json", first);
         assertTrue(Files.exists(ExamplePolicyTest.EXAMPLE.resolveSibling("schema/canary-policy.schema.json")));
+    }
+
+    /** Each named field uses the definition whose pattern and length are the validator's rule for it. */
+    @Test
+    void namePatternsAreTheValidatorsRules() {
+        Map<String, Names> byField = new LinkedHashMap<>();
+        byField.put("/properties/metadata/properties/name", Names.OBJECT);
+        byField.put("/properties/metadata/properties/namespace", Names.NAMESPACE);
+        byField.put("/$defs/target/properties/istio/properties/virtualService", Names.OBJECT);
+        byField.put("/$defs/target/properties/istio/properties/route", Names.ROUTE);
+        byField.put("/$defs/target/properties/kserve/properties/inferenceService", Names.INFERENCE_SERVICE);
+        byField.put("/$defs/arm/properties/subset", Names.SUBSET);
+        byField.put("/$defs/arm/properties/version", Names.LABEL_VALUE);
+        byField.put("/$defs/arm/properties/host", Names.HOST);
+        byField.put("/$defs/check/properties/name", Names.CHECK);
+        byField.put("/$defs/notify/properties/slack/properties/secretRef", Names.OBJECT);
+        byField.put("/$defs/notify/properties/webhook/properties/secretRef", Names.OBJECT);
+        byField.forEach((pointer, rule) -> {
+            JsonNode field = schema.at(pointer);
+            JsonNode def = field.has("$ref") ? schema.at(field.get("$ref").asText().substring(1)) : field;
+            assertEquals("^" + rule.regex() + "$", def.path("pattern").asText(), pointer);
+            assertEquals(rule.maxLength(), def.path("maxLength").asInt(), pointer);
+        });
+    }
+
+    @Test
+    void headerRegexAndUrlLimitsAreTheValidators() {
+        JsonNode header = schema.at("/$defs/step/properties/headerRoute/properties/header");
+        assertEquals("^" + Names.Patterns.HEADER_TOKEN.pattern() + "$", header.path("pattern").asText());
+        assertEquals(Names.Patterns.MAX_HEADER, header.path("maxLength").asInt());
+        List<String> ignored = new ArrayList<>();
+        header.at("/not/enum").forEach(n -> ignored.add(n.asText()));
+        assertEquals(Names.Patterns.IGNORED_HEADERS, Set.copyOf(ignored));
+        assertEquals(Re2Syntax.MAX_LENGTH, schema.at("/$defs/step/properties/headerRoute/properties/regex/maxLength").asInt());
+        assertEquals(Durations.MAX_LENGTH, schema.at("/$defs/duration/maxLength").asInt());
+        assertTrue(schema.at("/$defs/duration/description").asText().contains("at most " + Durations.MAX.toDays() + "d"));
+
+        JsonNode url = schema.at("/$defs/notify/properties/webhook/properties/url");
+        assertEquals(WebhookUrls.MAX_LENGTH, url.path("maxLength").asInt());
+        Pattern pattern = Pattern.compile(url.path("pattern").asText());
+        for (String u : List.of("https://hooks.example.com/aviary", "http://h:8080/x?y=z", "HTTPS://h", "https://",
+                "https://a b", "ftp://x", "https://u:p@h/x", "hooks.example.com", "http:///x")) {
+            assertEquals(WebhookUrls.problem(u).isEmpty(), pattern.matcher(u).find(), u);
+        }
+    }
+
+    @Test
+    void p99BoundsAreIstiosBuckets() {
+        JsonNode then = schema.at("/$defs/check/allOf/0");
+        assertEquals("istio-latency-p99", then.at("/if/properties/preset/const").asText());
+        List<Double> bounds = new ArrayList<>();
+        then.at("/then/properties/max/enum").forEach(n -> bounds.add(n.asDouble()));
+        assertEquals(Arrays.stream(PresetBounds.latencyBuckets()).boxed().toList(), bounds);
+        assertEquals(0, then.at("/then/properties/min/exclusiveMinimum").asInt());
+        JsonNode successRate = schema.at("/$defs/check/allOf/1");
+        assertEquals("istio-success-rate", successRate.at("/if/properties/preset/const").asText());
+        assertEquals(100, successRate.at("/then/properties/min/maximum").asInt());
+        assertEquals(100, schema.at("/properties/spec/properties/steps/prefixItems/0/not/properties/weight/const").asInt(),
+                "the first step is never the promotion");
     }
 }
