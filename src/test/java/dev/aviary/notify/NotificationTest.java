@@ -15,6 +15,7 @@ import dev.aviary.policy.NotifySpec;
 import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.Phase;
+import dev.aviary.rollout.RolloutEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

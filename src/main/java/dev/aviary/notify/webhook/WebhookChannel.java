@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aviary.notify.HttpDelivery;
 import dev.aviary.notify.Outbox;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.notify.SecretReader;
 import dev.aviary.policy.NotifySpec;
 import java.nio.charset.StandardCharsets;
