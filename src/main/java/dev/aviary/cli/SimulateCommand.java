@@ -1,7 +1,7 @@
 package dev.aviary.cli;
 
 import dev.aviary.analysis.AnytimeCountJudge;
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyException;
 import dev.aviary.policy.PolicyLoader;

@@ -1,9 +1,9 @@
 package dev.aviary.daemon;
 
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.ChannelSecrets;
-import dev.aviary.notify.Notifier;
+import dev.aviary.rollout.Notifier;
 import dev.aviary.notify.Outbox;
 import dev.aviary.notify.HttpDelivery;
 import dev.aviary.notify.kubernetes.KubernetesEvents;

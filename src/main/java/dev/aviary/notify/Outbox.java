@@ -1,6 +1,8 @@
 package dev.aviary.notify;
 
 import dev.aviary.secrets.Redactor;
+import dev.aviary.rollout.Notifier;
+import dev.aviary.rollout.RolloutEvent;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;

@@ -1,7 +1,5 @@
 package dev.aviary.rollout;
 
-import dev.aviary.notify.Notifier;
-import dev.aviary.notify.RolloutEvent;
 import dev.aviary.policy.Policy;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,27 +24,24 @@ final class RolloutRecorder {
     }
 
     CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {
-        cr.setStatus(b.build());
+        return save(cr, b.build());
+    }
+
+    CanaryRollout save(CanaryRollout cr, RolloutStatus status) {
+        cr.setStatus(status);
         return rollouts.update(cr);
     }
 
-    RolloutController.TickResult hold(CanaryRollout cr, Policy policy, RolloutStatus.Builder b, String message) {
-        b.lastDecision = Decision.HOLD;
-        b.message = message;
-        cr = save(cr, b);
-        publish(policy, cr.getStatus(), Decision.HOLD, message);
-        return new RolloutController.TickResult(Decision.HOLD, b.phase, b.step, message);
+    /** Record a decision that moves nothing (a hold, a pause) and tell people. */
+    RolloutController.TickResult record(CanaryRollout cr, Policy policy, Transition t) {
+        cr = save(cr, t.status());
+        publish(policy, cr.getStatus(), t.decision(), t.message());
+        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message());
     }
 
     /** Stop and wait for a person; the weights stay where they are ({@code canaryWeight}, for the history). */
     RolloutController.TickResult pause(CanaryRollout cr, Policy policy, int canaryWeight, RolloutStatus.Builder b, String message) {
-        b.phase = Phase.Paused;
-        b.lastDecision = Decision.PAUSE;
-        b.message = message;
-        b.history = appendHistory(b.history, clock.instant(), Decision.PAUSE, b.step, canaryWeight, message);
-        cr = save(cr, b);
-        publish(policy, cr.getStatus(), Decision.PAUSE, message);
-        return new RolloutController.TickResult(Decision.PAUSE, Phase.Paused, b.step, message);
+        return record(cr, policy, Transition.pause(b, canaryWeight, message, clock.instant()));
     }
 
     void publish(Policy policy, RolloutStatus s, Decision decision, String message) {

@@ -26,8 +26,7 @@ public class RolloutRepository {
                 .withLabels(Map.of("app.kubernetes.io/managed-by", "aviary")).build());
         fresh.setSpec(new RolloutSpec(policy.name(), policy.source() == null ? null : policy.source().toString(),
                 policy.target().describe()));
-        fresh.setStatus(new RolloutStatus(Phase.Pending, 0, null, null, policy.hash(), null, null, null, 0, null, 0, null,
-                "waiting for the first tick", null, null, Map.of(), List.of(), List.of()));
+        fresh.setStatus(RolloutStatus.pending(policy));
         try {
             return client.resources(CanaryRollout.class).inNamespace(policy.namespace()).resource(fresh).create();
         } catch (KubernetesClientException e) {

@@ -1,5 +1,6 @@
 package dev.aviary.rollout;
 
+import dev.aviary.policy.Policy;
 import java.util.List;
 import java.util.Map;
 
@@ -53,6 +54,12 @@ public record RolloutStatus(
         memory = memory == null ? Map.of() : Map.copyOf(memory);
         checks = checks == null ? List.of() : List.copyOf(checks);
         history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    /** A rollout of {@code policy} that has not started: what a new CanaryRollout holds. */
+    public static RolloutStatus pending(Policy policy) {
+        return new RolloutStatus(Phase.Pending, 0, null, null, policy.hash(), null, null, null, 0, null, 0, null,
+                "waiting for the first tick", null, null, Map.of(), List.of(), List.of());
     }
 
     public Builder toBuilder() {

@@ -1,6 +1,6 @@
 package dev.aviary.simulate;
 
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.policy.Policy;
 import java.util.ArrayList;
 import java.util.Arrays;

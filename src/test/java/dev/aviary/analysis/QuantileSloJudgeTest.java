@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.policy.CheckSpec;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.special.Beta;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.analysis.Outcome;
 import dev.aviary.daemon.Engine;
 import dev.aviary.metrics.MetricSource;

@@ -16,6 +16,7 @@ import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.Phase;
 import dev.aviary.secrets.Redactor;
+import dev.aviary.rollout.RolloutEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

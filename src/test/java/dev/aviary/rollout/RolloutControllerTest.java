@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
 import dev.aviary.policy.Target;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.MetricSource;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Target;

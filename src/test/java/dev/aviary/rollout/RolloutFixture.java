@@ -3,11 +3,11 @@ package dev.aviary.rollout;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Judge;
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.MetricSource;
-import dev.aviary.notify.Notifier;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.Notifier;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;

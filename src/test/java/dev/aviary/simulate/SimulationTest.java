@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.cli.SimulateCommand;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;

@@ -1,7 +1,7 @@
 package dev.aviary.notify.kubernetes;
 
 import dev.aviary.notify.Outbox;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.rollout.Decision;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

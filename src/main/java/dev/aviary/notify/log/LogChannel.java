@@ -1,7 +1,7 @@
 package dev.aviary.notify.log;
 
 import dev.aviary.notify.Outbox;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.rollout.CheckRecord;
 import java.util.List;
 import org.jboss.logging.Logger;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.notify.HttpDelivery;
 import dev.aviary.notify.Outbox;
-import dev.aviary.notify.RolloutEvent;
+import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.NotifySpec;
 import dev.aviary.secrets.SecretValues;
 import java.net.URI;

@@ -3,7 +3,7 @@ package dev.aviary.metrics.prometheus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.aviary.analysis.JudgeFactory;
+import dev.aviary.checks.JudgeFactory;
 import dev.aviary.analysis.JudgeMemory;
 import dev.aviary.analysis.Observation;
 import dev.aviary.analysis.Outcome;

@@ -1,4 +1,4 @@
-package dev.aviary.notify;
+package dev.aviary.rollout;
 
 /**
  * Tells people about a decision: the extension point for channels (Kubernetes Events, Slack, webhooks...).

@@ -1,9 +1,6 @@
-package dev.aviary.notify;
+package dev.aviary.rollout;
 
 import dev.aviary.policy.NotifySpec;
-import dev.aviary.rollout.CheckRecord;
-import dev.aviary.rollout.Decision;
-import dev.aviary.rollout.Phase;
 import java.time.Instant;
 import java.util.List;
 
@@ -51,7 +48,7 @@ public record RolloutEvent(
 
     /** Whether people should hear of it outside the CanaryRollout (not every HOLD). */
     public boolean noteworthy() {
-        return decision != dev.aviary.rollout.Decision.HOLD;
+        return decision != Decision.HOLD;
     }
 
     /** One line: "image-classifier: ADVANCE to step 3/4 (70/30): all checks pass". */

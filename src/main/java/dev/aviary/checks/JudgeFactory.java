@@ -1,8 +1,17 @@
-package dev.aviary.analysis;
+package dev.aviary.checks;
 
+import dev.aviary.analysis.AnytimeCountJudge;
+import dev.aviary.analysis.Judge;
+import dev.aviary.analysis.MannWhitneyJudge;
+import dev.aviary.analysis.QuantileSloJudge;
+import dev.aviary.analysis.SampleRatioGuard;
+import dev.aviary.analysis.ThresholdJudge;
 import dev.aviary.policy.CheckSpec;
 
-/** Maps a policy's check to the judge that decides it. */
+/**
+ * Maps a policy's check to the judge that decides it: the one place that knows both the policy's check types and
+ * the statistics, so {@code analysis} stays free of policy types.
+ */
 public final class JudgeFactory {
 
     /** Kayenta's usual confidence for its Mann-Whitney classification. */

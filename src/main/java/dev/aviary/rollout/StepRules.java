@@ -1,0 +1,191 @@
+package dev.aviary.rollout;
+
+import dev.aviary.analysis.Judge;
+import dev.aviary.analysis.JudgeMemory;
+import dev.aviary.analysis.Observation;
+import dev.aviary.analysis.Outcome;
+import dev.aviary.analysis.StepContext;
+import dev.aviary.analysis.Verdict;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Durations;
+import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TrafficSplit;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The step rules, pure: a step's verdicts become a rollback (any check fails), a pause (the routing does not match
+ * the policy), a hold (no data within the tolerance, evidence still coming, minDuration not reached), an advance or
+ * a promotion (every check passes and the step ran minDuration), and maxStepDuration / the no-data tolerance apply
+ * the policy's action. On an advance each judge folds the step's evidence into what later steps inherit.
+ */
+final class StepRules {
+
+    static final String SAMPLE_RATIO_CHECK = "sample-ratio";
+
+    private final Function<CheckSpec, Judge> judges;
+    private final Judge sampleRatioGuard;
+
+    StepRules(Function<CheckSpec, Judge> judges, Judge sampleRatioGuard) {
+        this.judges = judges;
+        this.sampleRatioGuard = sampleRatioGuard;
+    }
+
+    /** Pending: nothing has moved yet, so arms that cannot be told apart stop the rollout before it starts. */
+    static Transition start(RolloutStatus status, Policy policy, LiveTraffic live, ArmLabels arms, Instant now) {
+        RolloutStatus.Builder b = status.toBuilder();
+        b.canaryIdentity = live.canaryIdentity();
+        b.policyHash = policy.hash();
+        String oneSeries = oneSeries(policy, arms);
+        return oneSeries != null ? Transition.pause(b, live.split().canaryWeight(), oneSeries, now)
+                : begin(b, policy, live, "starting the rollout", now);
+    }
+
+    /** Step 1's weights, with no evidence carried over. */
+    static Transition begin(RolloutStatus.Builder b, Policy policy, LiveTraffic live, String message, Instant now) {
+        b.step = 0;
+        b.memory = Map.of();
+        b.checks = List.of();
+        return Transition.move(b, live, TrafficSplit.forStep(policy.steps().get(0)), Decision.START, Phase.Progressing,
+                message + ": step 1 (" + policy.steps().get(0).describe() + ")", now);
+    }
+
+    /** The time since the current step's weights were applied: the window its evidence covers. */
+    static Duration elapsed(RolloutStatus status, Instant now) {
+        Instant stepStart = status.stepStartedAt() == null ? now : Instant.parse(status.stepStartedAt());
+        return Duration.between(stepStart, now);
+    }
+
+    /** Progressing: judge the step on its evidence. */
+    Transition judge(RolloutStatus status, Policy policy, LiveTraffic live, Evidence evidence, Instant now) {
+        int index = Math.min(status.step(), policy.steps().size() - 1);
+        Step step = policy.steps().get(index);
+        Duration elapsed = elapsed(status, now);
+        int weight = live.split().canaryWeight();
+        RolloutStatus.Builder b = status.toBuilder();
+
+        if (evidence.armsUnknown() != null) return Transition.hold(b, "cannot tell the arms apart: " + evidence.armsUnknown());
+        String oneSeries = oneSeries(policy, evidence.arms());
+        if (oneSeries != null) return Transition.pause(b, weight, oneSeries, now);
+        StepContext ctx = new StepContext(expectedCanaryShare(step), index, policy.steps().size(),
+                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
+
+        List<Verdict> verdicts = new ArrayList<>();
+        Map<String, Judge> judgeOf = new HashMap<>();
+        for (CheckSpec check : policy.checks()) {
+            Judge judge = judges.apply(check);
+            judgeOf.put(check.name(), judge);
+            verdicts.add(judge.judge(check.name(), observation(evidence, check), ctx, memory(status, check.name())));
+        }
+        Verdict ratio = sampleRatioGuard.judge(SAMPLE_RATIO_CHECK, evidence.requests(), ctx, JudgeMemory.EMPTY);
+        List<CheckRecord> records = new ArrayList<>(verdicts.stream().map(CheckRecord::of).toList());
+        records.add(CheckRecord.of(ratio));
+        b.checks = records;
+
+        List<Verdict> failed = verdicts.stream().filter(v -> v.outcome() == Outcome.FAIL).toList();
+        if (!failed.isEmpty()) return Transition.move(b, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack, messages(failed), now);
+        if (ratio.outcome() == Outcome.FAIL) {
+            return Transition.pause(b, weight, "the routing does not match the policy (is the DestinationRule missing, or do the"
+                    + " pods lack the version labels?): " + ratio.message(), now);
+        }
+        List<Verdict> missing = verdicts.stream().filter(v -> v.outcome() == Outcome.NO_DATA).toList();
+        if (!missing.isEmpty()) {
+            Instant since = status.noDataSince() == null ? now : Instant.parse(status.noDataSince());
+            b.noDataSince = since.toString();
+            Duration without = Duration.between(since, now);
+            if (without.compareTo(policy.noData().tolerate()) > 0) {
+                String why = "no data for " + seconds(without) + " (tolerated: " + seconds(policy.noData().tolerate()) + "): " + messages(missing);
+                return giveUp(b, live, policy.noData().then(), why, now);
+            }
+            return Transition.hold(b, "holding, no data: " + messages(missing));
+        }
+        b.noDataSince = null;
+        boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
+        boolean stepDone = allPass && elapsed.compareTo(step.minDuration()) >= 0;
+        // a step whose checks all pass advances even when it ran long (after an outage, say): timing out is for
+        // steps that are still inconclusive
+        if (!stepDone && elapsed.compareTo(policy.maxStepDuration()) > 0) {
+            String why = "step " + (index + 1) + " still inconclusive after " + seconds(elapsed) + " (maxStepDuration "
+                    + seconds(policy.maxStepDuration()) + ")";
+            return giveUp(b, live, policy.onTimeout(), why, now);
+        }
+        if (!stepDone) {
+            return Transition.hold(b, allPass ? "all checks pass; step " + (index + 1) + " runs at least " + seconds(step.minDuration())
+                    + " (" + seconds(elapsed) + " so far)"
+                    : "waiting for evidence: " + messages(verdicts.stream().filter(v -> v.outcome() != Outcome.PASS).toList()));
+        }
+
+        // Every check passed: fold this step's evidence into what later steps inherit, then move on.
+        Map<String, Map<String, Double>> memory = new HashMap<>(status.memory());
+        for (CheckSpec check : policy.checks()) {
+            memory.put(check.name(), judgeOf.get(check.name()).endStep(observation(evidence, check), ctx, memory(status, check.name())).values());
+        }
+        b.memory = memory;
+        int next = index + 1;
+        // passing the last step promotes, whatever weight it had
+        Step nextStep = next < policy.steps().size() ? policy.steps().get(next) : null;
+        b.step = Math.min(next, policy.steps().size() - 1);
+        if (nextStep == null || nextStep.isPromotion()) {
+            return Transition.move(b, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
+                    "every step passed (" + verdicts.size() + " checks pass): promoting", now);
+        }
+        return Transition.move(b, live, TrafficSplit.forStep(nextStep), Decision.ADVANCE, Phase.Progressing,
+                "step " + (index + 1) + " passed (" + verdicts.size() + " checks pass): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
+    }
+
+    /** The policy's action when a step runs out of time or of data: roll back, or pause for a person. */
+    private static Transition giveUp(RolloutStatus.Builder b, LiveTraffic live, Policy.TimeoutAction action, String why, Instant now) {
+        return action == Policy.TimeoutAction.ROLLBACK
+                ? Transition.move(b, live, TrafficSplit.BASELINE_ONLY, Decision.ROLLBACK, Phase.RolledBack, why, now, true)
+                : Transition.pause(b, live.split().canaryWeight(), why, now, true);
+    }
+
+    private static Observation observation(Evidence evidence, CheckSpec check) {
+        Observation o = evidence.observations().get(check.name());
+        return o != null ? o : new Observation.Missing("not measured");
+    }
+
+    /**
+     * Why the rollout cannot be judged when both arms resolve to one metric label value (both subsets labelled
+     * {@code version: v1}, say): both read one series, so no comparison can fail; null when they differ.
+     */
+    static String oneSeries(Policy policy, ArmLabels arms) {
+        if (arms == null || arms.baseline() == null || !arms.baseline().equals(arms.canary())) return null;
+        return "baseline and canary both resolve to the metric label value \"" + TickFailures.oneLine(arms.baseline())
+                + "\": both arms would read one series and no check could fail. Give the two subsets different `version`"
+                + " labels (in the DestinationRule and on their pods), or name the values with baseline.version and"
+                + " canary.version in the policy; then resume with: " + CanaryRollout.requestCommand(policy, "resume");
+    }
+
+    private static JudgeMemory memory(RolloutStatus status, String check) {
+        Map<String, Double> m = status.memory().get(check);
+        return m == null ? JudgeMemory.EMPTY : new JudgeMemory(m);
+    }
+
+    /** The canary's expected share of the requests the two arms serve; NaN where the routing does not fix it. */
+    static double expectedCanaryShare(Step step) {
+        return switch (step.kind()) {
+            case WEIGHT -> step.canaryWeight() / 100.0;
+            // mirrored copies of m% of the traffic reach the canary on top of the baseline's 100%
+            case MIRROR -> step.mirror() / (100.0 + step.mirror());
+            case HEADER_ROUTE -> Double.NaN;
+        };
+    }
+
+    static String messages(List<Verdict> verdicts) {
+        return verdicts.stream().map(v -> v.check() + ": " + v.message()).collect(Collectors.joining("; "));
+    }
+
+    private static String seconds(Duration d) {
+        return Durations.format(d.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.aviary.simulate;
+
+import dev.aviary.analysis.ArmCounts;
+import dev.aviary.analysis.Observation;
+import dev.aviary.metrics.MetricSource;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.traffic.ArmLabels;
+import java.time.Duration;
+
+/**
+ * The simulated step's cumulative counts, read the way {@code metrics.prometheus.PrometheusSource} reads Istio's
+ * metrics: the same observation for each check (counts per arm, exceedances above a bucket bound, a success rate in
+ * percent, histograms per arm), and the same "missing" where Prometheus would have nothing to answer. The window is
+ * always the step so far: that is what the simulation accumulates.
+ */
+final class SimulatedMetrics implements MetricSource {
+
+    /** The label values the simulated arms carry. */
+    static final ArmLabels ARMS = new ArmLabels("baseline", "canary", null);
+
+    private final StepTotals totals;
+
+    SimulatedMetrics(StepTotals totals) {
+        this.totals = totals;
+    }
+
+    /** Checks the simulation can measure: the Istio presets and Mann-Whitney on the latency histogram. */
+    static boolean simulated(CheckSpec c) {
+        return c.type() == CheckSpec.Type.MANN_WHITNEY || c.preset() != null;
+    }
+
+    @Override
+    public Observation requests(Policy policy, ArmLabels arms, Duration window) {
+        return new Observation.Counts(new ArmCounts(totals.baseline, 0), new ArmCounts(totals.canary, 0));
+    }
+
+    @Override
+    public Observation observe(Policy policy, CheckSpec check, ArmLabels arms, Duration window) {
+        StepTotals s = totals;
+        if (check.type() == CheckSpec.Type.MANN_WHITNEY) return new Observation.Histogram(Buckets.UPPER_MS, s.baselineBuckets, s.canaryBuckets);
+        if (check.preset() == null) return new Observation.Missing("the simulation has no series for explicit queries");
+        boolean canaryArm = !"baseline".equals(check.arm());
+        long[] armBuckets = canaryArm ? s.canaryBuckets : s.baselineBuckets;
+        long armTotal = canaryArm ? s.canary : s.baseline, armErrors = canaryArm ? s.canaryErrors : s.baselineErrors;
+        return switch (check.preset()) {
+            case ISTIO_ERROR_RATE -> new Observation.Counts(new ArmCounts(s.baseline, s.baselineErrors), new ArmCounts(s.canary, s.canaryErrors));
+            case ISTIO_SLOW_REQUESTS -> {
+                int above = aboveBound(check.slowerThan().toMillis());
+                yield above < 0 ? new Observation.Missing("slowerThan " + check.slowerThan().toMillis() + "ms is not a bucket bound")
+                        : new Observation.Counts(new ArmCounts(s.baseline, Buckets.countFrom(s.baselineBuckets, above)),
+                                new ArmCounts(s.canary, Buckets.countFrom(s.canaryBuckets, above)));
+            }
+            case ISTIO_LATENCY_P99 -> {
+                int above = check.max() == null ? -1 : aboveBound(check.max());
+                if (armTotal == 0) yield new Observation.Missing("no latency histogram for the arm yet");
+                yield above < 0 ? new Observation.Missing("max " + check.max() + " ms is not a bucket bound")
+                        : new Observation.Exceedances(armTotal, Buckets.countFrom(armBuckets, above), Buckets.quantile(0.99, armBuckets));
+            }
+            case ISTIO_SUCCESS_RATE -> armTotal == 0 ? new Observation.Missing("no requests to the arm yet")
+                    : new Observation.Value(100.0 * (armTotal - armErrors) / armTotal, armTotal);
+        };
+    }
+
+    /** The first bucket above {@code boundMs} when it is a bucket bound (the only bounds Prometheus can count above), else -1. */
+    private static int aboveBound(double boundMs) {
+        for (int i = 0; i < Buckets.UPPER_MS.length; i++) if (Buckets.UPPER_MS[i] == boundMs) return i + 1;
+        return -1;
+    }
+
+    /** Cumulative counts of the current step. */
+    static final class StepTotals {
+        long baseline, baselineErrors, canary, canaryErrors;
+        final long[] baselineBuckets = new long[Buckets.UPPER_MS.length];
+        final long[] canaryBuckets = new long[Buckets.UPPER_MS.length];
+
+        void add(ArmSecond[] sec) {
+            baseline += sec[0].requests();
+            baselineErrors += sec[0].errors();
+            canary += sec[1].requests();
+            canaryErrors += sec[1].errors();
+            for (int i = 0; i < baselineBuckets.length; i++) {
+                baselineBuckets[i] += sec[0].buckets()[i];
+                canaryBuckets[i] += sec[1].buckets()[i];
+            }
+        }
+
+        void clear() {
+            baseline = baselineErrors = canary = canaryErrors = 0;
+            java.util.Arrays.fill(baselineBuckets, 0);
+            java.util.Arrays.fill(canaryBuckets, 0);
+        }
+    }
+}
