@@ -14,6 +14,7 @@ import java.util.List;
  * @param weights   "70/30" (baseline/canary) after the decision
  * @param checks    the verdicts behind the decision
  * @param channels  the policy's own notification channels (Secret references, never the secrets)
+ * @param failure   a HOLD because a tick failed unexpectedly: told once (not on every repeat), as a warning
  */
 public record RolloutEvent(
         Instant at,
@@ -27,7 +28,14 @@ public record RolloutEvent(
         String weights,
         String message,
         List<CheckRecord> checks,
-        List<NotifySpec> channels) {
+        List<NotifySpec> channels,
+        boolean failure) {
+
+    /** A decision (not a failure). */
+    public RolloutEvent(Instant at, String policy, String namespace, String target, Decision decision, Phase phase, int step,
+            int steps, String weights, String message, List<CheckRecord> checks, List<NotifySpec> channels) {
+        this(at, policy, namespace, target, decision, phase, step, steps, weights, message, checks, channels, false);
+    }
 
     public RolloutEvent {
         checks = List.copyOf(checks);
@@ -38,7 +46,7 @@ public record RolloutEvent(
     public RolloutEvent redacted(java.util.function.UnaryOperator<String> redact) {
         List<CheckRecord> clean = checks.stream()
                 .map(c -> new CheckRecord(c.check(), c.outcome(), redact.apply(c.message()), c.evidence(), c.anytimeValid())).toList();
-        return new RolloutEvent(at, policy, namespace, target, decision, phase, step, steps, weights, redact.apply(message), clean, channels);
+        return new RolloutEvent(at, policy, namespace, target, decision, phase, step, steps, weights, redact.apply(message), clean, channels, failure);
     }
 
     /** The policy's channels of one kind. */
@@ -46,9 +54,9 @@ public record RolloutEvent(
         return channels.stream().filter(c -> c.kind() == kind).toList();
     }
 
-    /** Whether people should hear of it outside the CanaryRollout (not every HOLD). */
+    /** Whether people should hear of it outside the CanaryRollout: not routine HOLDs, but a tick that started failing. */
     public boolean noteworthy() {
-        return decision != Decision.HOLD;
+        return decision != Decision.HOLD || failure;
     }
 
     /** One line: "image-classifier: ADVANCE to step 3/4 (70/30): all checks pass". */

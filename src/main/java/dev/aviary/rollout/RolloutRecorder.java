@@ -45,12 +45,17 @@ final class RolloutRecorder {
     }
 
     void publish(Policy policy, RolloutStatus s, Decision decision, String message) {
+        publish(policy, s, decision, message, false);
+    }
+
+    /** @param failure a tick failed unexpectedly (said once per failure, not per repeat) */
+    void publish(Policy policy, RolloutStatus s, Decision decision, String message, boolean failure) {
         int stepNumber = s.phase() == Phase.Pending ? 0 : Math.min(s.step(), policy.steps().size() - 1) + 1;
         Weights w = s.applied() != null ? s.applied() : s.intended();
         String weights = w == null ? "?" : w.toSplit().describe();
         try {
             notifier.publish(new RolloutEvent(clock.instant(), policy.key(), policy.namespace(), policy.target().describe(), decision,
-                    s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications()));
+                    s.phase(), stepNumber, policy.steps().size(), weights, message, s.checks(), policy.notifications(), failure));
             notifierFailures.recovered(policy.key());
         } catch (RuntimeException e) {
             // telling people is not deciding: a broken notifier never holds up a rollout (or a rollback)

@@ -60,7 +60,7 @@ final class TickFailures {
                     if (s.intended() == null) b.lastDecision = Decision.HOLD;
                 }
                 cr = recorder.save(cr, b);
-                if (a.reaction() == Reaction.ANNOUNCE) recorder.publish(policy, cr.getStatus(), Decision.HOLD, error.message());
+                if (a.reaction() == Reaction.ANNOUNCE) recorder.publish(policy, cr.getStatus(), Decision.HOLD, error.message(), true);
                 return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), b.message);
             }
         }

@@ -164,6 +164,19 @@ class NotificationTest {
     }
 
     @Test
+    void aTickThatStartedFailingIsSentOutsideOnce() throws Exception {
+        Outbox outbox = new Outbox(List.of(new WebhookChannel(secrets, new HttpDelivery())), redactor, 10, 1, 10);
+        RolloutEvent hold = event(Decision.HOLD);
+        outbox.publish(new RolloutEvent(hold.at(), hold.policy(), hold.namespace(), hold.target(), hold.decision(), hold.phase(),
+                hold.step(), hold.steps(), hold.weights(), "IndexOutOfBoundsException: Index -1 out of bounds for length 1",
+                hold.checks(), hold.channels(), true));
+        outbox.drain(2_000);
+        long deadline = System.currentTimeMillis() + 2_000;
+        while (received.isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(10);
+        assertEquals(1, received.size(), "a failing tick is worth a notification, unlike a routine hold");
+    }
+
+    @Test
     void secretsAreTrimmedAndABrokenOneIsNamedNeverShownNorHoldsUpTheOthers() throws Exception {
         String port = Integer.toString(server.getAddress().getPort());
         secretStore.put("slack-ml/url", "http://127.0.0.1:" + port + "/services/T000/B000/XXXX\n"); // kubectl --from-file

@@ -49,6 +49,7 @@ class RolloutFailureTest extends RolloutFixture {
         assertEquals(untouched, vs().getMetadata().getResourceVersion(), "nothing moved");
         assertEquals(1, events.size(), "one event for the failure, not one per tick: " + events);
         assertEquals(Decision.HOLD, events.get(0).decision());
+        assertTrue(events.get(0).failure() && events.get(0).noteworthy(), "told outside the CanaryRollout, as a warning Event");
         assertTrue(events.get(0).message().startsWith("IndexOutOfBoundsException: Index -1 out of bounds"), events.get(0).message());
         assertTrue(rollout().getStatus().message().contains("IndexOutOfBoundsException"), rollout().getStatus().message());
 

@@ -33,8 +33,9 @@ public final class KubernetesEvents implements Outbox.Channel {
     }
 
     private void decisionEvent(RolloutEvent e) {
-        boolean warning = e.decision() == Decision.ROLLBACK || e.decision() == Decision.PAUSE;
-        record(e.namespace(), e.policy().substring(e.policy().indexOf('/') + 1), reason(e.decision()), warning, e.headline());
+        boolean warning = e.failure() || e.decision() == Decision.ROLLBACK || e.decision() == Decision.PAUSE;
+        record(e.namespace(), e.policy().substring(e.policy().indexOf('/') + 1), e.failure() ? "TickFailed" : reason(e.decision()),
+                warning, e.headline());
     }
 
     /** An Event on the CanaryRollout {@code namespace/rollout}: decisions, and the controls people asked for. */
