@@ -55,7 +55,7 @@ public class Beans {
 
     @Produces
     @Singleton
-    List<TrafficRouter> routers(KubernetesClient client) {
+    List<TrafficRouter<?>> routers(KubernetesClient client) {
         return List.of(new IstioRouter(client));
     }
 
@@ -80,7 +80,7 @@ public class Beans {
 
     @Produces
     @Singleton
-    RolloutController controller(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics, JudgeFactory judges,
+    RolloutController controller(RolloutRepository rollouts, List<TrafficRouter<?>> routers, MetricSource metrics, JudgeFactory judges,
             Outbox outbox, Clock clock) {
         Notifier notifier = outbox;
         return new RolloutController(rollouts, routers, metrics, judges::create, judges.sampleRatioGuard(), notifier, clock);

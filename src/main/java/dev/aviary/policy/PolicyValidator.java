@@ -171,7 +171,7 @@ final class PolicyValidator {
             ks.checkKnown(PolicyFields.KSERVE);
             String isvc = ks.text("inferenceService", true);
             if (isvc != null && ks.check("inferenceService", Names.INFERENCE_SERVICE.check("inferenceService", isvc))) isvc = null;
-            return isvc == null ? null : Target.kserve(new Target.KServeTarget(isvc));
+            return isvc == null ? null : new KServeTarget(isvc);
         }
         Obj is = target.obj("istio", true);
         if (is == null) return null;
@@ -180,8 +180,8 @@ final class PolicyValidator {
         if (vs != null && is.check("virtualService", Names.OBJECT.check("virtualService", vs))) vs = null;
         String route = is.text("route", false);
         boolean badRoute = route != null && is.check("route", Names.ROUTE.check("route", route));
-        Target.Arm baseline = arm(is, "baseline");
-        Target.Arm canary = arm(is, "canary");
+        IstioTarget.Arm baseline = arm(is, "baseline");
+        IstioTarget.Arm canary = arm(is, "canary");
         if (baseline != null && canary != null) {
             // The arms are told apart only by their metric label (whatever the hosts): one subset, or one version,
             // for both would compare a series with itself, and no check could ever fail.
@@ -198,10 +198,10 @@ final class PolicyValidator {
             }
         }
         if (vs == null || badRoute || baseline == null || canary == null) return null;
-        return Target.istio(new Target.IstioTarget(vs, route, baseline, canary));
+        return new IstioTarget(vs, route, baseline, canary);
     }
 
-    private Target.Arm arm(Obj istio, String which) {
+    private IstioTarget.Arm arm(Obj istio, String which) {
         Obj arm = istio.obj(which, true);
         if (arm == null) return null;
         arm.checkKnown(PolicyFields.ARM);
@@ -211,7 +211,7 @@ final class PolicyValidator {
         boolean bad = subset != null && arm.check("subset", Names.SUBSET.check("subset", subset));
         bad |= version != null && arm.check("version", Names.LABEL_VALUE.check("version", version));
         bad |= host != null && arm.check("host", Names.HOST.check("host", host));
-        return subset == null || bad ? null : new Target.Arm(subset, version, host);
+        return subset == null || bad ? null : new IstioTarget.Arm(subset, version, host);
     }
 
     // ---------------------------------------------------------------- noData
@@ -270,7 +270,7 @@ final class PolicyValidator {
                                 + " step after weight " + previousWeight + " would take the canary's share away "
                                 + "again; put header-route and mirror steps before the weight steps");
                     }
-                    if (target != null && target.kserve() != null) {
+                    if (target instanceof KServeTarget) {
                         problem(item.pos(field), item.path(field), field + " steps need an Istio target; KServe "
                                 + "moves traffic only with canaryTrafficPercent, so use weight steps");
                     }

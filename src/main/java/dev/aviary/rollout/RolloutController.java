@@ -15,6 +15,7 @@ import dev.aviary.policy.Step;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TrafficRouter;
 import dev.aviary.traffic.TrafficSplit;
 import java.time.Clock;
@@ -45,7 +46,7 @@ public class RolloutController {
     static final String SAMPLE_RATIO_CHECK = "sample-ratio";
 
     private final RolloutRepository rollouts;
-    private final List<TrafficRouter> routers;
+    private final List<TrafficRouter<?>> routers;
     private final MetricSource metrics;
     private final Function<CheckSpec, Judge> judges;
     private final Judge sampleRatioGuard;
@@ -53,7 +54,7 @@ public class RolloutController {
     private final RolloutRecorder recorder;
     private final TickFailures failures;
 
-    public RolloutController(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics,
+    public RolloutController(RolloutRepository rollouts, List<? extends TrafficRouter<?>> routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
         this.rollouts = rollouts;
         this.routers = List.copyOf(routers);
@@ -88,7 +89,7 @@ public class RolloutController {
 
     private TickResult decide(CanaryRollout cr, Policy policy) {
         RolloutStatus status = cr.getStatus();
-        TrafficRouter router = routers.stream().filter(r -> r.supports(policy)).findFirst().orElse(null);
+        RoutedTarget<?> router = RoutedTarget.find(routers, policy.target(), policy.namespace()).orElse(null);
         if (router == null) {
             return hold(cr, policy, "no traffic router for " + policy.target().describe() + " in this version of Aviary"
                     + " (Istio VirtualServices only); nothing is moved");
@@ -97,7 +98,7 @@ public class RolloutController {
 
         LiveTraffic live;
         try {
-            live = router.read(policy);
+            live = router.read();
         } catch (TargetException e) {
             // a request stays on the CanaryRollout until a tick can act on it
             return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
@@ -229,7 +230,7 @@ public class RolloutController {
                 && (status.canaryIdentity() != null || status.phase() == Phase.Progressing);
     }
 
-    private TickResult start(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, RolloutStatus.Builder b,
+    private TickResult start(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, RolloutStatus.Builder b,
             String message) {
         b.step = 0;
         b.memory = Map.of();
@@ -238,7 +239,7 @@ public class RolloutController {
                 message + ": step 1 (" + policy.steps().get(0).describe() + ")", b);
     }
 
-    private TickResult judge(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, Instant now) {
+    private TickResult judge(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, Instant now) {
         RolloutStatus status = cr.getStatus();
         int index = Math.min(status.step(), policy.steps().size() - 1);
         Step step = policy.steps().get(index);
@@ -247,7 +248,7 @@ public class RolloutController {
 
         ArmLabels arms;
         try {
-            arms = router.armLabels(policy);
+            arms = router.armLabels();
         } catch (TargetException e) {
             return hold(cr, policy, "cannot tell the arms apart: " + e.getMessage());
         }
@@ -333,7 +334,7 @@ public class RolloutController {
     }
 
     /** Intent first, then the target, then the record of what was applied. */
-    private TickResult apply(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired,
+    private TickResult apply(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, TrafficSplit desired,
             Decision decision, Phase phase, String message, RolloutStatus.Builder b) {
         Instant now = clock.instant();
         // counted before the patch, so a move whose patch kills the daemon is not tried forever either
@@ -371,13 +372,13 @@ public class RolloutController {
      * routing (a label, a GitOps sync), patch again on the new version; if they changed the routing, give up and
      * let the next tick pause for them.
      */
-    private static void patch(Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired) throws TargetException {
+    private static void patch(Policy policy, RoutedTarget<?> router, LiveTraffic live, TrafficSplit desired) throws TargetException {
         try {
-            router.apply(policy, desired, live.resourceVersion());
+            router.apply(desired, live.resourceVersion());
         } catch (TargetException.Conflict conflict) {
-            LiveTraffic again = router.read(policy);
+            LiveTraffic again = router.read();
             if (!again.split().equals(live.split())) throw conflict;
-            if (!again.split().equals(desired)) router.apply(policy, desired, again.resourceVersion());
+            if (!again.split().equals(desired)) router.apply(desired, again.resourceVersion());
         }
     }
 
@@ -397,9 +398,9 @@ public class RolloutController {
     }
 
     /** The arms' labels when the router can tell them now; null when not (the judge says why when it needs them). */
-    private static ArmLabels knownArms(TrafficRouter router, Policy policy) {
+    private static ArmLabels knownArms(RoutedTarget<?> router, Policy policy) {
         try {
-            return router.armLabels(policy);
+            return router.armLabels();
         } catch (TargetException e) {
             return null;
         }

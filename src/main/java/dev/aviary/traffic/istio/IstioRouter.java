@@ -1,8 +1,7 @@
 package dev.aviary.traffic.istio;
 
-import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
@@ -34,7 +33,7 @@ import java.util.Set;
  * object. Raw maps read the same under v1, v1beta1 and v1alpha3, and the write is a JSON Patch of exactly the managed
  * paths, which leaves every other field untouched by construction and needs only the {@code patch} verb.
  */
-public final class IstioRouter implements TrafficRouter {
+public final class IstioRouter implements TrafficRouter<IstioTarget> {
 
     private static final Logger LOG = Logger.getLogger(IstioRouter.class);
 
@@ -58,14 +57,12 @@ public final class IstioRouter implements TrafficRouter {
     }
 
     @Override
-    public boolean supports(Policy policy) {
-        return policy.target() != null && policy.target().istio() != null;
+    public Class<IstioTarget> targetType() {
+        return IstioTarget.class;
     }
 
     @Override
-    public ArmLabels armLabels(Policy policy) throws TargetException {
-        Target.IstioTarget t = istio(policy);
-        String ns = policy.namespace();
+    public ArmLabels armLabels(IstioTarget t, String ns) throws TargetException {
         VirtualService vs = fetch(ns, t.virtualService());
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, vs.http(), t);
         String canaryHost = m.host(m.canary());
@@ -80,9 +77,7 @@ public final class IstioRouter implements TrafficRouter {
     }
 
     @Override
-    public LiveTraffic read(Policy policy) throws TargetException {
-        Target.IstioTarget t = istio(policy);
-        String ns = policy.namespace();
+    public LiveTraffic read(IstioTarget t, String ns) throws TargetException {
         VirtualService vs = fetch(ns, t.virtualService());
         List<Object> http = vs.http();
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, http, t);
@@ -93,10 +88,8 @@ public final class IstioRouter implements TrafficRouter {
     }
 
     @Override
-    public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+    public String apply(IstioTarget t, String ns, TrafficSplit desired, String resourceVersion) throws TargetException {
         Objects.requireNonNull(resourceVersion, "resourceVersion: a write must be conditional on what was read");
-        Target.IstioTarget t = istio(policy);
-        String ns = policy.namespace();
         VirtualService vs = fetch(ns, t.virtualService());
         String current = vs.resourceVersion();
         JsonPatch patch = new JsonPatch();
@@ -134,7 +127,7 @@ public final class IstioRouter implements TrafficRouter {
     // ---- editing -------------------------------------------------------------------------------------------------
 
     /** Edit the working copy to the desired split, recording every change in {@code patch}. */
-    private static void edit(VirtualService vs, String ns, Target.IstioTarget t, TrafficSplit desired, JsonPatch patch)
+    private static void edit(VirtualService vs, String ns, IstioTarget t, TrafficSplit desired, JsonPatch patch)
             throws TargetException.Invalid {
         List<Object> http = vs.http();
         ManagedRoute m = ManagedRoute.resolve(vs.key(), ns, http, t);
@@ -158,7 +151,7 @@ public final class IstioRouter implements TrafficRouter {
         editHeaderRoute(vs, http, desired.headerRoute(), m, patch);
     }
 
-    private static void editMirror(VirtualService vs, String ns, Target.IstioTarget t, TrafficSplit desired,
+    private static void editMirror(VirtualService vs, String ns, IstioTarget t, TrafficSplit desired,
             ManagedRoute m, String routePtr, JsonPatch patch) throws TargetException.Invalid {
         Map<String, Object> route = m.route();
         Map<String, Object> mirror = Json.map(route, "mirror");
@@ -354,13 +347,6 @@ public final class IstioRouter implements TrafficRouter {
     }
 
     // ---- access --------------------------------------------------------------------------------------------------
-
-    private static Target.IstioTarget istio(Policy policy) {
-        if (policy.target() == null || policy.target().istio() == null) {
-            throw new IllegalArgumentException("policy " + policy.key() + " does not target an Istio VirtualService");
-        }
-        return policy.target().istio();
-    }
 
     static ResourceDefinitionContext context(String version, String kind, String plural) {
         return new ResourceDefinitionContext.Builder()

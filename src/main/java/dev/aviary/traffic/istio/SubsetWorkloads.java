@@ -1,6 +1,6 @@
 package dev.aviary.traffic.istio;
 
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.TargetException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
@@ -39,7 +39,7 @@ final class SubsetWorkloads {
         this.client = client;
     }
 
-    String armLabel(Target.Arm arm, String ns, String routeHost) throws TargetException {
+    String armLabel(IstioTarget.Arm arm, String ns, String routeHost) throws TargetException {
         if (arm.version() != null) return arm.version();
         String host = arm.host() != null ? arm.host() : routeHost;
         try {
