@@ -28,6 +28,8 @@ final class PolicyNode {
 
     private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final List<String> ACTIONS = List.of("rollback", "pause");
+    /** The example a zero duration without a default is told to use: a typical interval. */
+    private static final Duration EXAMPLE_DURATION = Duration.ofSeconds(30);
     /** Where each known field belongs, to say "minRequests belongs in spec" when it is written at the wrong level. */
     private static final Map<String, String> HOME = homes();
 
@@ -192,7 +194,7 @@ final class PolicyNode {
         }
         if (!allowZero && d.isZero()) {
             problem(s.pos(), path(key), key + " must be above 0, e.g. " + Durations.format(absent == null
-                    ? PolicyValidator.DEFAULT_INTERVAL : absent));
+                    ? EXAMPLE_DURATION : absent));
             return null;
         }
         return d;

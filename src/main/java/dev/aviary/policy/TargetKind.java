@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * One kind of target a policy may name under {@code spec.target} ({@code istio}, {@code kserve}): reads and
- * validates its own mapping into its own {@link Target} record. Registered in {@link TargetSection#KINDS}.
+ * validates its own mapping into its own {@link Target} record. Registered in TargetSection.KINDS.
  */
 interface TargetKind {
 

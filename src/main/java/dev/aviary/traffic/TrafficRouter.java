@@ -12,7 +12,7 @@ import dev.aviary.policy.Target;
  */
 public interface TrafficRouter<T extends Target> {
 
-    /** The kind of target this router handles; {@link RoutedTarget#find} picks the router by it. */
+    /** The kind of target this router handles: a rollout picks its router by it. */
     Class<T> targetType();
 
     /**

@@ -46,10 +46,10 @@ final class DestinationRules {
         namespaces.add(vsNamespace);
         for (String ns : namespaces) {
             // every version is asked: a real server serves one storage under all of them, but may not serve v1
-            for (String version : IstioRouter.VERSIONS) {
+            for (String version : IstioApi.VERSIONS) {
                 List<GenericKubernetesResource> rules;
                 try {
-                    rules = client.genericKubernetesResources(IstioRouter.context(version, "DestinationRule", "destinationrules"))
+                    rules = client.genericKubernetesResources(IstioApi.context(version, "DestinationRule", "destinationrules"))
                             .inNamespace(ns).list().getItems();
                 } catch (KubernetesClientException e) {
                     if (e.getCode() == 404) continue;

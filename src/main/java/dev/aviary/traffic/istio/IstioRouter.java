@@ -34,10 +34,6 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
 
     private static final Logger LOG = Logger.getLogger(IstioRouter.class);
 
-    static final String GROUP = "networking.istio.io";
-    /** Newest first: Istio ≥1.22 serves v1; older clusters answer 404 and the next version is tried. */
-    static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
-
     private final KubernetesClient client;
     private final DestinationRules rules;
     private final CanaryIdentity canaries;
@@ -116,15 +112,9 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
 
     // ---- access --------------------------------------------------------------------------------------------------
 
-    static ResourceDefinitionContext context(String version, String kind, String plural) {
-        return new ResourceDefinitionContext.Builder()
-                .withGroup(GROUP).withVersion(version).withKind(kind).withPlural(plural).withNamespaced(true)
-                .build();
-    }
-
     private VirtualService fetch(String ns, String name) throws TargetException {
-        for (String version : VERSIONS) {
-            ResourceDefinitionContext context = context(version, "VirtualService", "virtualservices");
+        for (String version : IstioApi.VERSIONS) {
+            ResourceDefinitionContext context = IstioApi.context(version, "VirtualService", "virtualservices");
             try {
                 GenericKubernetesResource r = client.genericKubernetesResources(context).inNamespace(ns).withName(name).get();
                 if (r != null) {

@@ -31,20 +31,20 @@ final class IstioFixtures {
     }
 
     static ResourceDefinitionContext virtualServices(String version) {
-        return IstioRouter.context(version, "VirtualService", "virtualservices");
+        return IstioApi.context(version, "VirtualService", "virtualservices");
     }
 
     static ResourceDefinitionContext destinationRules(String version) {
-        return IstioRouter.context(version, "DestinationRule", "destinationrules");
+        return IstioApi.context(version, "DestinationRule", "destinationrules");
     }
 
     static ResourceDefinitionContext gateways(String version) {
-        return IstioRouter.context(version, "Gateway", "gateways");
+        return IstioApi.context(version, "Gateway", "gateways");
     }
 
     /** Empty the namespace: the mock server is shared by all tests of a class. */
     void clear() {
-        for (String v : IstioRouter.VERSIONS) {
+        for (String v : IstioApi.VERSIONS) {
             client.genericKubernetesResources(virtualServices(v)).inNamespace(NS).delete();
             client.genericKubernetesResources(destinationRules(v)).inNamespace(NS).delete();
             client.genericKubernetesResources(gateways(v)).inNamespace(NS).delete();
@@ -101,7 +101,7 @@ final class IstioFixtures {
     static ResourceDefinitionContext contextOf(GenericKubernetesResource r) {
         String[] gv = r.getApiVersion().split("/");
         // VirtualService, DestinationRule, Gateway: Istio's plurals are the lower-cased kind plus "s"
-        return IstioRouter.context(gv[1], r.getKind(), r.getKind().toLowerCase(java.util.Locale.ROOT) + "s");
+        return IstioApi.context(gv[1], r.getKind(), r.getKind().toLowerCase(java.util.Locale.ROOT) + "s");
     }
 
     private static InputStream stream(String fixture) {
