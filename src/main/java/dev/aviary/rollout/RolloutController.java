@@ -16,7 +16,7 @@ import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.RoutedTarget;
-import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -46,7 +47,7 @@ public class RolloutController {
     static final String SAMPLE_RATIO_CHECK = "sample-ratio";
 
     private final RolloutRepository rollouts;
-    private final List<TrafficRouter<?>> routers;
+    private final TrafficRouters routers;
     private final MetricSource metrics;
     private final Function<CheckSpec, Judge> judges;
     private final Judge sampleRatioGuard;
@@ -54,10 +55,10 @@ public class RolloutController {
     private final RolloutRecorder recorder;
     private final TickFailures failures;
 
-    public RolloutController(RolloutRepository rollouts, List<? extends TrafficRouter<?>> routers, MetricSource metrics,
+    public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
         this.rollouts = rollouts;
-        this.routers = List.copyOf(routers);
+        this.routers = Objects.requireNonNull(routers, "routers");
         this.metrics = metrics;
         this.judges = judges;
         this.sampleRatioGuard = sampleRatioGuard;
@@ -89,7 +90,7 @@ public class RolloutController {
 
     private TickResult decide(CanaryRollout cr, Policy policy) {
         RolloutStatus status = cr.getStatus();
-        RoutedTarget<?> router = RoutedTarget.find(routers, policy.target(), policy.namespace()).orElse(null);
+        RoutedTarget<?> router = routers.route(policy.target(), policy.namespace()).orElse(null);
         if (router == null) {
             return hold(cr, policy, "no traffic router for " + policy.target().describe() + " in this version of Aviary"
                     + " (Istio VirtualServices only); nothing is moved");

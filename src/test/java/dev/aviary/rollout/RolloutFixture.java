@@ -17,6 +17,7 @@ import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -79,7 +80,7 @@ abstract class RolloutFixture {
     }
 
     RolloutController controller(TrafficRouter<?> router, MetricSource metrics, Function<CheckSpec, Judge> judges, Notifier notifier) {
-        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges, this.judges.sampleRatioGuard(),
+        return new RolloutController(new RolloutRepository(client), TrafficRouters.of(router), metrics, judges, this.judges.sampleRatioGuard(),
                 notifier, clock);
     }
 

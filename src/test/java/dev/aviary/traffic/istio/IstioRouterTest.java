@@ -26,6 +26,7 @@ import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -554,9 +555,9 @@ class IstioRouterTest {
     @Test
     void bindsOnlyIstioTargets() {
         Policy p = primaryPolicy();
-        RoutedTarget<?> bound = RoutedTarget.find(List.of(router), p.target(), NS).orElseThrow();
+        RoutedTarget<?> bound = TrafficRouters.of(router).route(p.target(), NS).orElseThrow();
         assertEquals(p.target(), bound.target());
-        assertTrue(RoutedTarget.find(List.of(router), new KServeTarget("image-classifier"), NS).isEmpty(),
+        assertTrue(TrafficRouters.of(router).route(new KServeTarget("image-classifier"), NS).isEmpty(),
                 "an InferenceService is not the Istio router's to move");
     }
 
