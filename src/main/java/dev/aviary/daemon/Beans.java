@@ -15,7 +15,7 @@ import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.secrets.Redactor;
-import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Disposes;
@@ -55,8 +55,8 @@ public class Beans {
 
     @Produces
     @Singleton
-    List<TrafficRouter> routers(KubernetesClient client) {
-        return List.of(new IstioRouter(client));
+    TrafficRouters routers(KubernetesClient client) {
+        return TrafficRouters.of(new IstioRouter(client));
     }
 
     @Produces
@@ -80,7 +80,7 @@ public class Beans {
 
     @Produces
     @Singleton
-    RolloutController controller(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics, JudgeFactory judges,
+    RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, JudgeFactory judges,
             Outbox outbox, Clock clock) {
         Notifier notifier = outbox;
         return new RolloutController(rollouts, routers, metrics, judges::create, judges.sampleRatioGuard(), notifier, clock);

@@ -1,7 +1,7 @@
 package dev.aviary.policy;
 
 import dev.aviary.policy.CheckSpec.Preset;
-import dev.aviary.sim.MeshSimulator;
+import dev.aviary.istio.IstioMetrics;
 
 import java.util.Arrays;
 import java.util.Optional;
@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /**
  * What a preset's min and max may be, given what the preset measures: istio-latency-p99 bounds are milliseconds on
- * Istio's request-duration histogram (its default buckets, defined once by the mesh simulator), istio-success-rate
+ * Istio's request-duration histogram (its default buckets, an Istio fact kept in {@link IstioMetrics}), istio-success-rate
  * bounds a percentage. The p99 check counts the requests above {@code max} from the bucket at {@code max}, so a bound
  * between two buckets has no bucket to count from and the check would hold for want of data at run time.
  */
@@ -19,7 +19,7 @@ final class PresetBounds {
 
     /** The latency bucket bounds in ms, ascending (+Inf implied). */
     static double[] latencyBuckets() {
-        return MeshSimulator.ISTIO_BUCKETS.clone();
+        return IstioMetrics.durationBucketsMs();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.aviary.policy;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -26,6 +27,11 @@ final class Suggestions {
         // Short words allow fewer edits, or every three-letter typo would "mean" every other three-letter word.
         int allowed = w.length() <= 4 ? 1 : w.length() <= 8 ? 2 : 3;
         return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+    }
+
+    /** "; did you mean \"weight\"?" when a known word is close to {@code word}, else "". */
+    static String didYouMean(String word, List<String> known) {
+        return closest(word, known).map(s -> "; did you mean \"" + s + "\"?").orElse("");
     }
 
     static int levenshtein(String a, String b) {

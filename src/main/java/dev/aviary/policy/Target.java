@@ -1,35 +1,13 @@
 package dev.aviary.policy;
 
-/** What a policy moves traffic on: exactly one of {@code istio} or {@code kserve} is set. */
-public record Target(IstioTarget istio, KServeTarget kserve) {
-
-    public static Target istio(IstioTarget t) {
-        return new Target(t, null);
-    }
-
-    public static Target kserve(KServeTarget t) {
-        return new Target(null, t);
-    }
+/**
+ * What a policy moves traffic on: one record per kind of target (IstioTarget, KServeTarget), each read from its
+ * own mapping under {@code spec.target} by its own section validator. A router takes its own kind
+ * ({@code traffic.TrafficRouter}), so adding a kind is a record, a section validator registered with the target
+ * section, and a router: no switch over kinds anywhere else.
+ */
+public interface Target {
 
     /** A short human name: "VirtualService/image-classifier". */
-    public String describe() {
-        return istio != null ? "VirtualService/" + istio.virtualService() : "InferenceService/" + kserve.inferenceService();
-    }
-
-    /**
-     * @param route    the http route's name; null means "the route whose destinations hold both subsets"
-     * @param baseline the baseline arm
-     * @param canary   the canary arm
-     */
-    public record IstioTarget(String virtualService, String route, Arm baseline, Arm canary) {}
-
-    /**
-     * @param subset  the DestinationRule subset the route sends to
-     * @param version the value of the metrics' arm label (destination_version by default); null means
-     *                "the subset's {@code version} label in the DestinationRule, else the subset name"
-     * @param host    the destination host; null means "the host already in the route"
-     */
-    public record Arm(String subset, String version, String host) {}
-
-    public record KServeTarget(String inferenceService) {}
+    String describe();
 }

@@ -7,12 +7,14 @@ import dev.aviary.policy.Policy;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
-import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.RoutedTarget;
+import dev.aviary.traffic.TrafficRouters;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -27,7 +29,7 @@ import java.util.function.Function;
 public class RolloutController {
 
     private final RolloutRepository rollouts;
-    private final List<TrafficRouter> routers;
+    private final TrafficRouters routers;
     private final MetricSource metrics;
     private final Decider decider;
     private final Clock clock;
@@ -35,10 +37,10 @@ public class RolloutController {
     private final WriteAhead writeAhead;
     private final TickFailures failures;
 
-    public RolloutController(RolloutRepository rollouts, List<TrafficRouter> routers, MetricSource metrics,
+    public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
         this.rollouts = rollouts;
-        this.routers = List.copyOf(routers);
+        this.routers = Objects.requireNonNull(routers, "routers");
         this.metrics = metrics;
         this.decider = new Decider(judges, sampleRatioGuard);
         this.clock = clock;
@@ -66,7 +68,7 @@ public class RolloutController {
     }
 
     private TickResult decide(CanaryRollout cr, Policy policy) {
-        TrafficRouter router = routers.stream().filter(r -> r.supports(policy)).findFirst().orElse(null);
+        RoutedTarget<?> router = routers.route(policy.target(), policy.namespace()).orElse(null);
         if (router == null) {
             return hold(cr, policy, "no traffic router for " + policy.target().describe() + " in this version of Aviary"
                     + " (Istio VirtualServices only); nothing is moved");
@@ -74,7 +76,7 @@ public class RolloutController {
         Instant now = clock.instant();
         LiveTraffic live;
         try {
-            live = router.read(policy);
+            live = router.read();
         } catch (TargetException e) {
             // a request stays on the CanaryRollout until a tick can act on it
             return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
@@ -87,17 +89,17 @@ public class RolloutController {
         RolloutStatus status = standing.status();
         Transition t = switch (standing.next()) {
             case DECIDED -> standing.decided();
-            case START -> decider.start(status, policy, live, knownArms(router, policy), now);
+            case START -> decider.start(status, policy, live, knownArms(router), now);
             case JUDGE -> decider.judge(status, policy, live, evidence(router, policy, status, now), now);
         };
         return writeAhead.carry(cr, policy, router, live, t, now);
     }
 
     /** The arms' labels and what the metrics say about every check since the step began. */
-    private Evidence evidence(TrafficRouter router, Policy policy, RolloutStatus status, Instant now) {
+    private Evidence evidence(RoutedTarget<?> router, Policy policy, RolloutStatus status, Instant now) {
         ArmLabels arms;
         try {
-            arms = router.armLabels(policy);
+            arms = router.armLabels();
         } catch (TargetException e) {
             return Evidence.armsUnknown(e.getMessage());
         }
@@ -105,9 +107,9 @@ public class RolloutController {
     }
 
     /** The arms' labels when the router can tell them now; null when not (the judge says why when it needs them). */
-    private static ArmLabels knownArms(TrafficRouter router, Policy policy) {
+    private static ArmLabels knownArms(RoutedTarget<?> router) {
         try {
-            return router.armLabels(policy);
+            return router.armLabels();
         } catch (TargetException e) {
             return null;
         }

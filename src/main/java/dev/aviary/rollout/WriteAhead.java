@@ -3,7 +3,7 @@ package dev.aviary.rollout;
 import dev.aviary.policy.Policy;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
-import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TrafficSplit;
 import java.time.Instant;
 
@@ -20,7 +20,7 @@ final class WriteAhead {
         this.recorder = recorder;
     }
 
-    RolloutController.TickResult carry(CanaryRollout cr, Policy policy, TrafficRouter router, LiveTraffic live, Transition t, Instant now) {
+    RolloutController.TickResult carry(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, Transition t, Instant now) {
         if (t.write() && t.move() == null) recorder.record(cr, policy, t);
         if (t.move() != null) {
             cr = recorder.save(cr, t.status());
@@ -49,13 +49,13 @@ final class WriteAhead {
      * routing (a label, a GitOps sync), patch again on the new version; if they changed the routing, give up and
      * let the next tick pause for them.
      */
-    private static void patch(Policy policy, TrafficRouter router, LiveTraffic live, TrafficSplit desired) throws TargetException {
+    private static void patch(Policy policy, RoutedTarget<?> router, LiveTraffic live, TrafficSplit desired) throws TargetException {
         try {
-            router.apply(policy, desired, live.resourceVersion());
+            router.apply(desired, live.resourceVersion());
         } catch (TargetException.Conflict conflict) {
-            LiveTraffic again = router.read(policy);
+            LiveTraffic again = router.read();
             if (!again.split().equals(live.split())) throw conflict;
-            if (!again.split().equals(desired)) router.apply(policy, desired, again.resourceVersion());
+            if (!again.split().equals(desired)) router.apply(desired, again.resourceVersion());
         }
     }
 }

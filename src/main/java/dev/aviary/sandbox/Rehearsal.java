@@ -164,7 +164,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
                 problems.add(e.getMessage());
                 continue;
             }
-            String vs = p.namespace() + "/" + p.target().istio().virtualService();
+            String vs = p.namespace() + "/" + arms.virtualService();
             if (!simulated.add(vs)) {
                 notes.add(p.source() + ": another policy already rehearses VirtualService " + vs + "; its traffic is simulated once");
                 continue;
@@ -195,7 +195,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
             notes.add(p.source() + ": the simulator cannot make up a value matching regex " + header.value() + "; no request will carry "
                     + header.header() + " and the header step sees no canary traffic");
         }
-        return new MeshSimulator.Service(p.namespace(), p.target().istio().virtualService(), arms.apiVersion(), arms.host(),
+        return new MeshSimulator.Service(p.namespace(), arms.virtualService(), arms.apiVersion(), arms.host(),
                 traffic.rps() * time.factor(), value == null ? null : header.header(), value, traffic.headerShare(), versions);
     }
 

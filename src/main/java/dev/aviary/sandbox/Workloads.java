@@ -1,7 +1,7 @@
 package dev.aviary.sandbox;
 
 import dev.aviary.policy.Policy;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.sim.Pods;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -33,7 +33,7 @@ final class Workloads {
      * @param baselineVersion the baseline pods' version label (what the metrics report); null without pods
      * @param canaryVersion   the canary pods' version label; null without pods
      */
-    record Arms(String host, String apiVersion, String baselineVersion, String canaryVersion) {}
+    record Arms(String virtualService, String host, String apiVersion, String baselineVersion, String canaryVersion) {}
 
     private final List<Manifests.Item> items;
     private final List<String> notes = new ArrayList<>();
@@ -58,8 +58,7 @@ final class Workloads {
      * @throws IllegalArgumentException when the manifests lack the target VirtualService (a rehearsal needs it)
      */
     Arms arms(Policy p) {
-        Target.IstioTarget t = p.target().istio();
-        if (t == null) {
+        if (!(p.target() instanceof IstioTarget t)) {
             throw new IllegalArgumentException(p.source() + ": policy " + p.key() + " targets " + p.target().describe()
                     + "; the sandbox rehearses Istio VirtualServices only");
         }
@@ -87,7 +86,7 @@ final class Workloads {
                     + " does the sandbox (nothing synthesized)");
         }
         Map<String, String> selector = serviceSelector(ns, host, port, vs);
-        return new Arms(host, vs.object().getApiVersion(), version(ns, host, selector, dr, t.baseline().subset(), port),
+        return new Arms(t.virtualService(), host, vs.object().getApiVersion(), version(ns, host, selector, dr, t.baseline().subset(), port),
                 version(ns, host, selector, dr, t.canary().subset(), port));
     }
 
@@ -168,7 +167,7 @@ final class Workloads {
     }
 
     /** The route the target names, else the first whose destinations hold both subsets (as Aviary picks it). */
-    private static Map<String, Object> managedRoute(Manifests.Item vs, Target.IstioTarget t) {
+    private static Map<String, Object> managedRoute(Manifests.Item vs, IstioTarget t) {
         for (Object r : list(map(vs.object().getAdditionalProperties().get("spec")).get("http"))) {
             Map<String, Object> route = map(r);
             boolean match = t.route() != null ? t.route().equals(route.get("name"))

@@ -1,5 +1,6 @@
 package dev.aviary.sim;
 
+import dev.aviary.istio.IstioMetrics;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -32,9 +33,6 @@ import org.jboss.logging.Logger;
  */
 public final class MeshSimulator implements AutoCloseable {
 
-    /** Istio's default buckets for istio_request_duration_milliseconds (ms; +Inf implied). */
-    public static final double[] ISTIO_BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
-        600000, 1800000, 3600000};
     static final String REQUEST_PATH = "/v1/models/model:predict";
     private static final String[] LABELS = {"reporter", "source_workload", "destination_service_name", "destination_service_namespace",
         "destination_workload", "destination_version", "response_code", "request_protocol"};
@@ -75,10 +73,10 @@ public final class MeshSimulator implements AutoCloseable {
         this.services = List.copyOf(services);
         this.rng = new Random(seed);
         for (Service s : services) s.versions().forEach((v, b) -> behaviour.put(key(s, v), b));
-        requests = Counter.builder().name("istio_requests_total").help("Requests served, as Istio's sidecars count them")
+        requests = Counter.builder().name(IstioMetrics.REQUESTS).help("Requests served, as Istio's sidecars count them")
                 .labelNames(LABELS).register(registry);
-        duration = Histogram.builder().name("istio_request_duration_milliseconds").help("Request duration, as Istio measures it")
-                .classicOnly().classicUpperBounds(ISTIO_BUCKETS).labelNames(LABELS).register(registry);
+        duration = Histogram.builder().name(IstioMetrics.REQUEST_DURATION).help("Request duration, as Istio measures it")
+                .classicOnly().classicUpperBounds(IstioMetrics.durationBucketsMs()).labelNames(LABELS).register(registry);
     }
 
     /** Start sending traffic and serving /metrics on a free loopback port. */

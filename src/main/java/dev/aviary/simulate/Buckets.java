@@ -1,7 +1,7 @@
 package dev.aviary.simulate;
 
 import dev.aviary.sim.ArmBehaviour;
-import dev.aviary.sim.MeshSimulator;
+import dev.aviary.istio.IstioMetrics;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
 /** Istio's default request-duration histogram buckets (ms) and the arm's probability of each. */
@@ -9,7 +9,7 @@ public final class Buckets {
 
     /** Upper bounds in ms; the last bucket is open-ended (+Inf). */
     public static final double[] UPPER_MS = java.util.stream.DoubleStream.concat(
-            java.util.Arrays.stream(MeshSimulator.ISTIO_BUCKETS), java.util.stream.DoubleStream.of(Double.POSITIVE_INFINITY)).toArray();
+            java.util.Arrays.stream(IstioMetrics.durationBucketsMs()), java.util.stream.DoubleStream.of(Double.POSITIVE_INFINITY)).toArray();
 
     private Buckets() {}
 

@@ -3,6 +3,7 @@ package dev.aviary.simulate;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.policy.Target;
 import java.time.Duration;
 import java.util.List;
@@ -13,8 +14,8 @@ public final class DefaultPolicy {
     private DefaultPolicy() {}
 
     public static Policy imageClassifier() {
-        Target target = Target.istio(new Target.IstioTarget("image-classifier", null,
-                new Target.Arm("resnet50", null, null), new Target.Arm("resnet101", null, null)));
+        Target target = new IstioTarget("image-classifier", null,
+                new IstioTarget.Arm("resnet50", null, null), new IstioTarget.Arm("resnet101", null, null));
         List<Step> steps = List.of(
                 new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)),
                 new Step(30, null, null, Duration.ofMinutes(10)),

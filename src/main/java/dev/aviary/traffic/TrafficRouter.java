@@ -1,25 +1,28 @@
 package dev.aviary.traffic;
 
-import dev.aviary.policy.Policy;
+import dev.aviary.policy.Target;
 
 /**
  * Reads and moves traffic on one kind of target: the extension point for meshes. One class per backend
- * ({@code traffic.istio}, {@code traffic.kserve}). A router touches only the managed fields and writes only
- * conditionally on the resourceVersion it was given.
+ * ({@code traffic.istio}, {@code traffic.kserve}), each taking its own kind of {@link Target}: a router needs the
+ * target (which names the arms) and the namespace it lives in, nothing else of the policy. A router touches only
+ * the managed fields and writes only conditionally on the resourceVersion it was given.
+ *
+ * @param <T> the kind of target this router moves
  */
-public interface TrafficRouter {
+public interface TrafficRouter<T extends Target> {
 
-    /** Whether this router handles the policy's target. */
-    boolean supports(Policy policy);
+    /** The kind of target this router handles: a rollout picks its router by it. */
+    Class<T> targetType();
 
     /**
      * The metric label values of the two arms (for Istio resolved through the DestinationRule subsets' version
-     * labels unless the policy names them).
+     * labels unless the target names them).
      */
-    ArmLabels armLabels(Policy policy) throws TargetException;
+    ArmLabels armLabels(T target, String namespace) throws TargetException;
 
-    /** Read the managed routing of the policy's target. */
-    LiveTraffic read(Policy policy) throws TargetException;
+    /** Read the managed routing of the target. */
+    LiveTraffic read(T target, String namespace) throws TargetException;
 
     /**
      * Set the managed routing to {@code desired}, only if the target is still at {@code resourceVersion}.
@@ -27,5 +30,5 @@ public interface TrafficRouter {
      * @return the target's new resourceVersion
      * @throws TargetException.Conflict when the target changed since it was read (HTTP 409): re-read and re-decide
      */
-    String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException;
+    String apply(T target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException;
 }

@@ -20,6 +20,7 @@ import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.sandbox.Sandbox;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -186,7 +187,7 @@ class RolloutEndToEndTest {
         String vsVersion = vs("vision", "detector").getMetadata().getResourceVersion();
 
         // a new process: nothing shared with the old one but the cluster and Prometheus
-        RolloutController fresh = new RolloutController(new RolloutRepository(client), List.of(new IstioRouter(client)), metrics,
+        RolloutController fresh = new RolloutController(new RolloutRepository(client), TrafficRouters.of(new IstioRouter(client)), metrics,
                 judges::create, judges.sampleRatioGuard(), e -> { }, Clock.systemUTC());
         var policy = policies.get("vision/detector").orElseThrow();
         for (int i = 0; i < 3; i++) {

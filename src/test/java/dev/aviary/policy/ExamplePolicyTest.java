@@ -1,5 +1,6 @@
 package dev.aviary.policy;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -20,8 +21,7 @@ class ExamplePolicyTest {
         Policy p = new PolicyLoader().load(EXAMPLE);
 
         assertEquals("default/image-classifier", p.key());
-        Target.IstioTarget istio = p.target().istio();
-        assertNull(p.target().kserve());
+        IstioTarget istio = assertInstanceOf(IstioTarget.class, p.target());
         assertEquals("image-classifier", istio.virtualService());
         assertNull(istio.route(), "the tutorial's route has no name: it is found as the one holding both subsets");
         assertEquals("resnet50", istio.baseline().subset());

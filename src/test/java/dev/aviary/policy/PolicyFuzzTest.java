@@ -159,8 +159,8 @@ class PolicyFuzzTest {
         for (Step s : p.steps()) {
             assertTrue(s.minDuration() != null && s.minDuration().compareTo(Durations.MAX) <= 0, s::toString);
         }
-        if (p.target().istio() != null) {
-            assertFalse(p.target().istio().baseline().subset().equals(p.target().istio().canary().subset()));
+        if (p.target() instanceof IstioTarget istio) {
+            assertFalse(istio.baseline().subset().equals(istio.canary().subset()));
         }
         for (CheckSpec c : p.checks()) {
             assertTrue(Double.isFinite(c.tolerance()) && c.tolerance() >= 0 && c.tolerance() <= 10, c::toString);

@@ -56,7 +56,7 @@ class PolicyLoaderTest {
         assertEquals(0.01, p.alpha());
         assertEquals(500, p.minRequests());
         assertEquals(Duration.ofSeconds(30), p.steps().get(0).minDuration());
-        assertNull(p.target().istio().route());
+        assertNull(((IstioTarget) p.target()).route());
         assertEquals(List.of(), p.notifications());
         assertEquals(CheckSpec.Type.COMPARISON, p.checks().get(0).type());
         assertEquals(PolicyLoader.sha256(MINIMAL.getBytes(java.nio.charset.StandardCharsets.UTF_8)), p.hash());

@@ -50,7 +50,7 @@ class PolicyReferencesTest {
     void differentVersionsOnDifferentSubsetsPass() throws Exception {
         Policy p = loader.parse(replace(replace(MINIMAL, "baseline: {subset: v1}", "baseline: {subset: v1, version: a}"),
                 "canary: {subset: v2}", "canary: {subset: v2, version: b}"), FILE);
-        assertEquals("b", p.target().istio().canary().version());
+        assertEquals("b", ((IstioTarget) p.target()).canary().version());
     }
 
     // ------------------------------------------------------------------ first step

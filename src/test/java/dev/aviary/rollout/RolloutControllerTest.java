@@ -11,7 +11,7 @@ import dev.aviary.analysis.Observation;
 import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.KServeTarget;
 import dev.aviary.traffic.TrafficSplit;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -185,7 +185,7 @@ class RolloutControllerTest extends RolloutFixture {
 
     @Test
     void aTargetNoRouterSupportsHoldsAndSaysSo() {
-        Policy kserve = new Policy("fraud", "default", Target.kserve(new Target.KServeTarget("fraud")), policy.interval(),
+        Policy kserve = new Policy("fraud", "default", new KServeTarget("fraud"), policy.interval(),
                 List.of(new Step(50, null, null, Duration.ofMinutes(1)), new Step(100, null, null, Duration.ZERO)), policy.maxStepDuration(),
                 policy.onTimeout(), policy.noData(), policy.checks(), policy.alpha(), policy.minRequests(), List.of(), null, "h");
         RolloutController.TickResult r = controller(new IstioRouter(client)).tick(kserve);

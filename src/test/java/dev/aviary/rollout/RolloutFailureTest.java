@@ -12,7 +12,7 @@ import dev.aviary.metrics.MetricSource;
 import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
@@ -255,7 +255,7 @@ class RolloutFailureTest extends RolloutFixture {
     @Test
     void armsOnOneMetricSeriesPauseMidRolloutWhereverTheLabelsComeFrom() {
         RolloutController c = atWeight30();
-        Policy sameVersions = withTarget(new Target.Arm("resnet50", "v7", null), new Target.Arm("resnet101", "v7", null));
+        Policy sameVersions = withTarget(new IstioTarget.Arm("resnet50", "v7", null), new IstioTarget.Arm("resnet101", "v7", null));
         RolloutController.TickResult r = c.tick(sameVersions);
         assertEquals(Decision.PAUSE, r.decision(), r.message());
         assertTrue(r.message().contains("\"v7\""), r.message());
@@ -283,9 +283,9 @@ class RolloutFailureTest extends RolloutFixture {
         return events.stream().map(RolloutEvent::decision).toList();
     }
 
-    private Policy withTarget(Target.Arm baseline, Target.Arm canary) {
+    private Policy withTarget(IstioTarget.Arm baseline, IstioTarget.Arm canary) {
         return new Policy(policy.name(), policy.namespace(),
-                Target.istio(new Target.IstioTarget("image-classifier", "primary", baseline, canary)), policy.interval(), policy.steps(),
+                new IstioTarget("image-classifier", "primary", baseline, canary), policy.interval(), policy.steps(),
                 policy.maxStepDuration(), policy.onTimeout(), policy.noData(), policy.checks(), policy.alpha(), policy.minRequests(),
                 policy.notifications(), policy.source(), policy.hash());
     }
@@ -307,33 +307,33 @@ class RolloutFailureTest extends RolloutFixture {
         final boolean failApply;
         volatile boolean failRead;
 
-        Throwing(TrafficRouter inner, boolean failApply, boolean failRead) {
+        Throwing(TrafficRouter<IstioTarget> inner, boolean failApply, boolean failRead) {
             super(inner);
             this.failApply = failApply;
             this.failRead = failRead;
         }
 
         @Override
-        public LiveTraffic read(Policy policy) throws TargetException {
+        public LiveTraffic read(IstioTarget target, String namespace) throws TargetException {
             if (failRead) new ArrayList<LiveTraffic>().get(-1);
-            return inner.read(policy);
+            return inner.read(target, namespace);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
             if (failApply) new ArrayList<String>().get(-1);
-            return inner.apply(policy, desired, resourceVersion);
+            return inner.apply(target, namespace, desired, resourceVersion);
         }
     }
 
     /** A target whose admission webhook refuses every patch. */
     static final class Refusing extends Delegating {
-        Refusing(TrafficRouter inner) {
+        Refusing(TrafficRouter<IstioTarget> inner) {
             super(inner);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
             throw new TargetException("admission webhook \"validation.istio.io\" denied the request: configuration is invalid");
         }
     }
@@ -342,14 +342,14 @@ class RolloutFailureTest extends RolloutFixture {
     static final class Recording extends Delegating {
         final List<TrafficSplit> applied = new ArrayList<>();
 
-        Recording(TrafficRouter inner) {
+        Recording(TrafficRouter<IstioTarget> inner) {
             super(inner);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
             applied.add(desired);
-            return inner.apply(policy, desired, resourceVersion);
+            return inner.apply(target, namespace, desired, resourceVersion);
         }
     }
 }

@@ -11,12 +11,13 @@ import dev.aviary.rollout.RolloutEvent;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.sandbox.Sandbox;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficRouter;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -74,12 +75,12 @@ abstract class RolloutFixture {
         return c;
     }
 
-    RolloutController controller(TrafficRouter router) {
+    RolloutController controller(TrafficRouter<?> router) {
         return controller(router, metrics, judges::create, events::add);
     }
 
-    RolloutController controller(TrafficRouter router, MetricSource metrics, Function<CheckSpec, Judge> judges, Notifier notifier) {
-        return new RolloutController(new RolloutRepository(client), List.of(router), metrics, judges, this.judges.sampleRatioGuard(),
+    RolloutController controller(TrafficRouter<?> router, MetricSource metrics, Function<CheckSpec, Judge> judges, Notifier notifier) {
+        return new RolloutController(new RolloutRepository(client), TrafficRouters.of(router), metrics, judges, this.judges.sampleRatioGuard(),
                 notifier, clock);
     }
 
@@ -91,8 +92,8 @@ abstract class RolloutFixture {
 
     static Policy policy(Duration maxStep, Policy.TimeoutAction onTimeout) {
         return new Policy("image-classifier", "default",
-                Target.istio(new Target.IstioTarget("image-classifier", "primary", new Target.Arm("resnet50", null, null),
-                        new Target.Arm("resnet101", null, null))),
+                new IstioTarget("image-classifier", "primary", new IstioTarget.Arm("resnet50", null, null),
+                        new IstioTarget.Arm("resnet101", null, null)),
                 Duration.ofSeconds(30),
                 List.of(new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(1)),
                         new Step(30, null, null, Duration.ofMinutes(1)),
@@ -147,7 +148,8 @@ abstract class RolloutFixture {
     void setSplitByHand(TrafficSplit split) {
         try {
             IstioRouter r = new IstioRouter(client);
-            r.apply(policy, split, r.read(policy).resourceVersion());
+            IstioTarget t = (IstioTarget) policy.target();
+            r.apply(t, policy.namespace(), split, r.read(t, policy.namespace()).resourceVersion());
         } catch (TargetException e) {
             throw new AssertionError(e);
         }
@@ -197,31 +199,31 @@ abstract class RolloutFixture {
         }
     }
 
-    static class Delegating implements TrafficRouter {
-        final TrafficRouter inner;
+    static class Delegating implements TrafficRouter<IstioTarget> {
+        final TrafficRouter<IstioTarget> inner;
 
-        Delegating(TrafficRouter inner) {
+        Delegating(TrafficRouter<IstioTarget> inner) {
             this.inner = inner;
         }
 
         @Override
-        public boolean supports(Policy policy) {
-            return inner.supports(policy);
+        public Class<IstioTarget> targetType() {
+            return inner.targetType();
         }
 
         @Override
-        public ArmLabels armLabels(Policy policy) throws TargetException {
-            return inner.armLabels(policy);
+        public ArmLabels armLabels(IstioTarget target, String namespace) throws TargetException {
+            return inner.armLabels(target, namespace);
         }
 
         @Override
-        public LiveTraffic read(Policy policy) throws TargetException {
-            return inner.read(policy);
+        public LiveTraffic read(IstioTarget target, String namespace) throws TargetException {
+            return inner.read(target, namespace);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
-            return inner.apply(policy, desired, resourceVersion);
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
+            return inner.apply(target, namespace, desired, resourceVersion);
         }
     }
 
@@ -229,39 +231,39 @@ abstract class RolloutFixture {
     static final class Dying extends Delegating {
         final boolean afterPatch;
 
-        Dying(TrafficRouter inner, boolean afterPatch) {
+        Dying(TrafficRouter<IstioTarget> inner, boolean afterPatch) {
             super(inner);
             this.afterPatch = afterPatch;
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
-            if (afterPatch) inner.apply(policy, desired, resourceVersion);
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
+            if (afterPatch) inner.apply(target, namespace, desired, resourceVersion);
             throw new Killed();
         }
     }
 
     /** An API hiccup on every read. */
     static final class FailingRead extends Delegating {
-        FailingRead(TrafficRouter inner) {
+        FailingRead(TrafficRouter<IstioTarget> inner) {
             super(inner);
         }
 
         @Override
-        public LiveTraffic read(Policy policy) throws TargetException {
+        public LiveTraffic read(IstioTarget target, String namespace) throws TargetException {
             throw new TargetException("reading VirtualService default/image-classifier failed: timeout");
         }
     }
 
     /** Lands the patch while a person annotates the CanaryRollout, so recording the move conflicts. */
     static final class TouchesRolloutOnApply extends Delegating {
-        TouchesRolloutOnApply(TrafficRouter inner) {
+        TouchesRolloutOnApply(TrafficRouter<IstioTarget> inner) {
             super(inner);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
-            String v = inner.apply(policy, desired, resourceVersion);
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
+            String v = inner.apply(target, namespace, desired, resourceVersion);
             client.resources(CanaryRollout.class).inNamespace("default").withName("image-classifier").edit(cr -> {
                 cr.getMetadata().setAnnotations(Map.of("example.com/note", "looking"));
                 return cr;
@@ -274,12 +276,12 @@ abstract class RolloutFixture {
     static final class LabelsTargetBeforeFirstApply extends Delegating {
         private boolean done;
 
-        LabelsTargetBeforeFirstApply(TrafficRouter inner) {
+        LabelsTargetBeforeFirstApply(TrafficRouter<IstioTarget> inner) {
             super(inner);
         }
 
         @Override
-        public String apply(Policy policy, TrafficSplit desired, String resourceVersion) throws TargetException {
+        public String apply(IstioTarget target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException {
             if (!done) {
                 done = true;
                 client.genericKubernetesResources("networking.istio.io/v1alpha3", "VirtualService").inNamespace("default")
@@ -288,7 +290,7 @@ abstract class RolloutFixture {
                             return vs;
                         });
             }
-            return inner.apply(policy, desired, resourceVersion);
+            return inner.apply(target, namespace, desired, resourceVersion);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.aviary.metrics.prometheus;
 
 import dev.aviary.analysis.ArmCounts;
+import dev.aviary.istio.IstioMetrics;
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
@@ -21,8 +22,8 @@ import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceExceptio
 @ApplicationScoped
 public class PrometheusSource implements MetricSource {
 
-    static final String REQUESTS = "istio_requests_total";
-    static final String DURATION_BUCKET = "istio_request_duration_milliseconds_bucket";
+    static final String REQUESTS = IstioMetrics.REQUESTS;
+    static final String DURATION_BUCKET = IstioMetrics.REQUEST_DURATION + "_bucket";
 
     private final PrometheusClient prometheus;
     private final String armLabel;

@@ -1,6 +1,6 @@
 package dev.aviary.traffic.istio;
 
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.TargetException;
 
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
      * Find the managed route: the one named by the target, else the single route whose destinations hold both
      * subsets.
      */
-    static ManagedRoute resolve(String vsKey, String namespace, List<Object> http, Target.IstioTarget t)
+    static ManagedRoute resolve(String vsKey, String namespace, List<Object> http, IstioTarget t)
             throws TargetException.Invalid {
         if (t.baseline() == null || t.canary() == null || blank(t.baseline().subset()) || blank(t.canary().subset())) {
             throw new TargetException.Invalid("the policy for VirtualService " + vsKey + " must name both arms:"
@@ -163,14 +163,14 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
     }
 
     /** Whether the two arms name the same host, or none (then both are the route's one host). */
-    private static boolean sameHost(Target.IstioTarget t, String namespace) {
+    private static boolean sameHost(IstioTarget t, String namespace) {
         String a = t.baseline().host();
         String b = t.canary().host();
         return a == null && b == null || Hosts.same(a, namespace, b, namespace);
     }
 
-    private static int arm(String vsKey, String namespace, String label, List<Object> dests, Target.Arm arm,
-            Target.Arm baseline) throws TargetException.Invalid {
+    private static int arm(String vsKey, String namespace, String label, List<Object> dests, IstioTarget.Arm arm,
+            IstioTarget.Arm baseline) throws TargetException.Invalid {
         List<Integer> found = find(dests, namespace, arm);
         if (found.size() == 1) return found.get(0);
         if (found.isEmpty()) {
@@ -187,7 +187,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
     }
 
     /** Positions of the destinations that are this arm: same subset, and same host when the policy names one. */
-    static List<Integer> find(List<Object> dests, String namespace, Target.Arm arm) {
+    static List<Integer> find(List<Object> dests, String namespace, IstioTarget.Arm arm) {
         List<Integer> found = new ArrayList<>();
         if (dests == null) return found;
         for (int i = 0; i < dests.size(); i++) {
@@ -199,7 +199,7 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
         return found;
     }
 
-    private static String hostOf(List<Object> dests, String namespace, Target.Arm arm) {
+    private static String hostOf(List<Object> dests, String namespace, IstioTarget.Arm arm) {
         List<Integer> found = find(dests, namespace, arm);
         if (found.isEmpty()) {
             return dests == null || dests.isEmpty() ? null

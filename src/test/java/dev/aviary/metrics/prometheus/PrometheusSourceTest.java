@@ -11,7 +11,7 @@ import dev.aviary.analysis.StepContext;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
-import dev.aviary.policy.Target;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.ArmLabels;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +44,8 @@ class PrometheusSourceTest {
 
     static Policy policy() {
         return new Policy("image-classifier", "default",
-                Target.istio(new Target.IstioTarget("image-classifier", "primary", new Target.Arm("resnet50", null, null),
-                        new Target.Arm("resnet101", null, null))),
+                new IstioTarget("image-classifier", "primary", new IstioTarget.Arm("resnet50", null, null),
+                        new IstioTarget.Arm("resnet101", null, null)),
                 Duration.ofSeconds(30), List.of(new Step(30, null, null, Duration.ofMinutes(1)), new Step(100, null, null, Duration.ZERO)),
                 Duration.ofMinutes(20), Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE),
                 List.of(), 0.01, 500, List.of(), null, "h");

@@ -1,7 +1,11 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.policy.Policy;
-import dev.aviary.policy.Target;
+import dev.aviary.traffic.ArmLabels;
+import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficSplit;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,20 +31,20 @@ final class IstioFixtures {
     }
 
     static ResourceDefinitionContext virtualServices(String version) {
-        return IstioRouter.context(version, "VirtualService", "virtualservices");
+        return IstioApi.context(version, "VirtualService", "virtualservices");
     }
 
     static ResourceDefinitionContext destinationRules(String version) {
-        return IstioRouter.context(version, "DestinationRule", "destinationrules");
+        return IstioApi.context(version, "DestinationRule", "destinationrules");
     }
 
     static ResourceDefinitionContext gateways(String version) {
-        return IstioRouter.context(version, "Gateway", "gateways");
+        return IstioApi.context(version, "Gateway", "gateways");
     }
 
     /** Empty the namespace: the mock server is shared by all tests of a class. */
     void clear() {
-        for (String v : IstioRouter.VERSIONS) {
+        for (String v : IstioApi.VERSIONS) {
             client.genericKubernetesResources(virtualServices(v)).inNamespace(NS).delete();
             client.genericKubernetesResources(destinationRules(v)).inNamespace(NS).delete();
             client.genericKubernetesResources(gateways(v)).inNamespace(NS).delete();
@@ -97,7 +101,7 @@ final class IstioFixtures {
     static ResourceDefinitionContext contextOf(GenericKubernetesResource r) {
         String[] gv = r.getApiVersion().split("/");
         // VirtualService, DestinationRule, Gateway: Istio's plurals are the lower-cased kind plus "s"
-        return IstioRouter.context(gv[1], r.getKind(), r.getKind().toLowerCase(java.util.Locale.ROOT) + "s");
+        return IstioApi.context(gv[1], r.getKind(), r.getKind().toLowerCase(java.util.Locale.ROOT) + "s");
     }
 
     private static InputStream stream(String fixture) {
@@ -106,19 +110,33 @@ final class IstioFixtures {
         return in;
     }
 
-    static Policy policy(String route, Target.Arm baseline, Target.Arm canary) {
+    static Policy policy(String route, IstioTarget.Arm baseline, IstioTarget.Arm canary) {
         return new Policy("image-classifier-resnet101", NS,
-                Target.istio(new Target.IstioTarget(VS, route, baseline, canary)),
+                new IstioTarget(VS, route, baseline, canary),
                 Duration.ofMinutes(1), List.of(), Duration.ofMinutes(30), Policy.TimeoutAction.ROLLBACK,
                 new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), List.of(), 0.05, 200,
                 List.of(), null, "sha256:test");
     }
 
     static Policy policy(String route) {
-        return policy(route, new Target.Arm("resnet50", null, null), new Target.Arm("resnet101", null, null));
+        return policy(route, new IstioTarget.Arm("resnet50", null, null), new IstioTarget.Arm("resnet101", null, null));
     }
 
     static Policy primaryPolicy() {
         return policy("primary");
+    }
+
+    // A router takes the target and its namespace; the tests speak in policies, as users write them.
+
+    static LiveTraffic read(IstioRouter router, Policy p) throws TargetException {
+        return router.read((IstioTarget) p.target(), p.namespace());
+    }
+
+    static String apply(IstioRouter router, Policy p, TrafficSplit desired, String resourceVersion) throws TargetException {
+        return router.apply((IstioTarget) p.target(), p.namespace(), desired, resourceVersion);
+    }
+
+    static ArmLabels armLabels(IstioRouter router, Policy p) throws TargetException {
+        return router.armLabels((IstioTarget) p.target(), p.namespace());
     }
 }

@@ -1,6 +1,9 @@
 package dev.aviary.traffic.istio;
 
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
+import static dev.aviary.traffic.istio.IstioFixtures.apply;
+import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
+import static dev.aviary.traffic.istio.IstioFixtures.read;
 import static dev.aviary.traffic.istio.IstioFixtures.VS;
 import static dev.aviary.traffic.istio.IstioFixtures.policy;
 import static dev.aviary.traffic.istio.IstioFixtures.primaryPolicy;
@@ -14,13 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.aviary.policy.IstioTarget;
+import dev.aviary.policy.KServeTarget;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step.HeaderMatch;
 import dev.aviary.policy.Step.HeaderMatch.MatchType;
-import dev.aviary.policy.Target;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
+import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TargetException;
+import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -59,7 +65,7 @@ class IstioRouterTest {
     @Test
     void readsTheWeightsOfEachFixture() throws Exception {
         fixtures.createIstio("virtualservice-weight-100.yaml");
-        LiveTraffic live = router.read(primaryPolicy());
+        LiveTraffic live = read(router, primaryPolicy());
         assertEquals(new TrafficSplit(0, null, 0), live.split());
         assertTrue(live.ready());
         assertEquals(fixtures.virtualService("v1alpha3").get("metadata") instanceof Map<?, ?> m ? m.get("resourceVersion") : null,
@@ -67,15 +73,15 @@ class IstioRouterTest {
 
         fixtures.clear();
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        assertEquals(new TrafficSplit(30, null, 0), router.read(primaryPolicy()).split());
+        assertEquals(new TrafficSplit(30, null, 0), read(router, primaryPolicy()).split());
     }
 
     @Test
     void theHumansFocusedRouteIsNotTakenForTheManagedHeaderRoute() throws Exception {
         fixtures.createIstio("virtualservice-focused.yaml");
-        assertEquals(new TrafficSplit(0, null, 0), router.read(primaryPolicy()).split());
+        assertEquals(new TrafficSplit(0, null, 0), read(router, primaryPolicy()).split());
         // without a route name the focused route (canary only) is no candidate; primary is found by its subsets
-        assertEquals(new TrafficSplit(0, null, 0), router.read(policy(null)).split());
+        assertEquals(new TrafficSplit(0, null, 0), read(router, policy(null)).split());
     }
 
     @Test
@@ -84,7 +90,7 @@ class IstioRouterTest {
         destination(vs, "primary", "resnet50").put("weight", 140);
         destination(vs, "primary", "resnet101").put("weight", 60);
         fixtures.replaceVirtualService("v1alpha3", vs);
-        assertEquals(30, router.read(primaryPolicy()).split().canaryWeight());
+        assertEquals(30, read(router, primaryPolicy()).split().canaryWeight());
     }
 
     // ---- weights -------------------------------------------------------------------------------------------------
@@ -94,9 +100,9 @@ class IstioRouterTest {
         fixtures.createIstio("virtualservice-weight-100.yaml");
         Map<String, Object> original = fixtures.virtualService("v1alpha3");
         Policy p = primaryPolicy();
-        String rv = router.read(p).resourceVersion();
+        String rv = read(router, p).resourceVersion();
         for (int canary : new int[] {30, 50, 100, 0}) {
-            String newRv = router.apply(p, new TrafficSplit(canary, null, 0), rv);
+            String newRv = apply(router, p, new TrafficSplit(canary, null, 0), rv);
             assertNotEquals(rv, newRv);
             Map<String, Object> after = fixtures.virtualService("v1alpha3");
             assertEquals(newRv, Json.string(Json.map(after, "metadata"), "resourceVersion"));
@@ -104,7 +110,7 @@ class IstioRouterTest {
             assertEquals(canary, weightOf(after, "primary", "resnet101"));
             assertEquals(unmanaged(original), unmanaged(after), "only the managed weights may change at " + canary);
             assertEquals(List.of(), SCHEMA.violations(after));
-            assertEquals(new TrafficSplit(canary, null, 0), router.read(p).split());
+            assertEquals(new TrafficSplit(canary, null, 0), read(router, p).split());
             rv = newRv;
         }
         // promotion kept both destinations, rollback went back to the very object we started from
@@ -115,7 +121,7 @@ class IstioRouterTest {
     void promotionKeepsTheBaselineDestinationAtWeightZero() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         Policy p = primaryPolicy();
-        router.apply(p, new TrafficSplit(100, null, 0), router.read(p).resourceVersion());
+        apply(router, p, new TrafficSplit(100, null, 0), read(router, p).resourceVersion());
         List<Object> dests = Json.list(route(fixtures.virtualService("v1alpha3"), "primary"), "route");
         assertEquals(2, dests.size());
         assertEquals(0, weightOf(fixtures.virtualService("v1alpha3"), "primary", "resnet50"));
@@ -124,9 +130,9 @@ class IstioRouterTest {
     @Test
     void applyingWhatIsLiveWritesNothing() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        LiveTraffic live = router.read(primaryPolicy());
-        assertEquals(live.resourceVersion(), router.apply(primaryPolicy(), live.split(), live.resourceVersion()));
-        assertEquals(live.resourceVersion(), router.read(primaryPolicy()).resourceVersion());
+        LiveTraffic live = read(router, primaryPolicy());
+        assertEquals(live.resourceVersion(), apply(router, primaryPolicy(), live.split(), live.resourceVersion()));
+        assertEquals(live.resourceVersion(), read(router, primaryPolicy()).resourceVersion());
     }
 
     @Test
@@ -136,9 +142,9 @@ class IstioRouterTest {
         Json.map(vs, "spec").put("tcp", List.of(Map.of("route", List.of(Map.of("destination", Map.of("host", "legacy-tcp"))))));
         vs.put("status", Map.of("observedGeneration", 1, "validationMessages", List.of()));
         Map<String, Object> before = fixtures.replaceVirtualService("v1alpha3", vs);
-        String rv = router.read(primaryPolicy()).resourceVersion();
+        String rv = read(router, primaryPolicy()).resourceVersion();
 
-        router.apply(primaryPolicy(), new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.PREFIX, "beta"), 10), rv);
+        apply(router, primaryPolicy(), new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.PREFIX, "beta"), 10), rv);
 
         Map<String, Object> after = fixtures.virtualService("v1alpha3");
         assertEquals(unmanaged(before), unmanaged(after));
@@ -154,7 +160,7 @@ class IstioRouterTest {
         Policy p = primaryPolicy();
         HeaderMatch header = new HeaderMatch("x-model-cohort", MatchType.EXACT, "resnet101");
 
-        String rv = router.apply(p, new TrafficSplit(0, header, 0), router.read(p).resourceVersion());
+        String rv = apply(router, p, new TrafficSplit(0, header, 0), read(router, p).resourceVersion());
 
         Map<String, Object> after = fixtures.virtualService("v1alpha3");
         assertEquals(List.of("health", "primary-aviary-canary", "primary", "legacy-predict"), routeNames(after));
@@ -177,11 +183,11 @@ class IstioRouterTest {
         assertFalse(only.containsKey("weight"));
         assertEquals(unmanaged(original), unmanaged(after));
         assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the header route as written");
-        assertEquals(new TrafficSplit(0, header, 0), router.read(p).split());
+        assertEquals(new TrafficSplit(0, header, 0), read(router, p).split());
 
-        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        apply(router, p, TrafficSplit.BASELINE_ONLY, rv);
         assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
-        assertNull(router.read(p).split().headerRoute());
+        assertNull(read(router, p).split().headerRoute());
     }
 
     @Test
@@ -190,10 +196,10 @@ class IstioRouterTest {
         route(vs, "primary").remove("match");
         fixtures.replaceVirtualService("v1alpha3", vs);
         HeaderMatch header = new HeaderMatch("x-canary", MatchType.REGEX, "^(yes|true)$");
-        router.apply(primaryPolicy(), new TrafficSplit(0, header, 0), router.read(primaryPolicy()).resourceVersion());
+        apply(router, primaryPolicy(), new TrafficSplit(0, header, 0), read(router, primaryPolicy()).resourceVersion());
         assertEquals(List.of(Map.of("headers", Map.of("x-canary", Map.of("regex", "^(yes|true)$")))),
                 route(fixtures.virtualService("v1alpha3"), "primary-aviary-canary").get("match"));
-        assertEquals(header, router.read(primaryPolicy()).split().headerRoute());
+        assertEquals(header, read(router, primaryPolicy()).split().headerRoute());
     }
 
     @Test
@@ -204,16 +210,16 @@ class IstioRouterTest {
         Policy p = policy(null); // found by its subsets, not its name
         HeaderMatch header = new HeaderMatch("user-group", MatchType.PREFIX, "beta");
 
-        String rv = router.apply(p, new TrafficSplit(0, header, 0), router.read(p).resourceVersion());
+        String rv = apply(router, p, new TrafficSplit(0, header, 0), read(router, p).resourceVersion());
         Map<String, Object> after = fixtures.virtualService("v1alpha3");
         assertEquals(List.of("health", "focused-canary", "primary-aviary-canary", "primary", "legacy-predict"),
                 routeNames(after));
         assertEquals(focused, route(after, "focused-canary"));
-        assertEquals(header, router.read(p).split().headerRoute());
+        assertEquals(header, read(router, p).split().headerRoute());
 
-        rv = router.apply(p, new TrafficSplit(30, null, 0), rv);
+        rv = apply(router, p, new TrafficSplit(30, null, 0), rv);
         assertEquals(focused, route(fixtures.virtualService("v1alpha3"), "focused-canary"));
-        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        apply(router, p, TrafficSplit.BASELINE_ONLY, rv);
         assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
     }
 
@@ -224,8 +230,8 @@ class IstioRouterTest {
             Json.map(c).put("headers", Map.of("user-group", Map.of("exact", "canary")));
         }
         fixtures.replaceVirtualService("v1alpha3", vs);
-        String rv = router.read(primaryPolicy()).resourceVersion();
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.apply(primaryPolicy(),
+        String rv = read(router, primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> apply(router, primaryPolicy(),
                 new TrafficSplit(0, new HeaderMatch("user-group", MatchType.EXACT, "canary"), 0), rv));
         assertTrue(e.getMessage().contains("already matches on header 'user-group'"), e.getMessage());
     }
@@ -233,28 +239,28 @@ class IstioRouterTest {
     @Test
     void anUpperCaseHeaderIsRefusedBecauseIstioWouldReject() throws Exception {
         fixtures.createIstio("virtualservice-weight-100.yaml");
-        String rv = router.read(primaryPolicy()).resourceVersion();
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.apply(primaryPolicy(),
+        String rv = read(router, primaryPolicy()).resourceVersion();
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> apply(router, primaryPolicy(),
                 new TrafficSplit(0, new HeaderMatch("X-Cohort", MatchType.EXACT, "a"), 0), rv));
         assertTrue(e.getMessage().contains("lower-case"), e.getMessage());
-        assertEquals(rv, router.read(primaryPolicy()).resourceVersion(), "nothing was written");
+        assertEquals(rv, read(router, primaryPolicy()).resourceVersion(), "nothing was written");
     }
 
     @Test
     void aHandEditedManagedHeaderRouteIsReportedOnRead() throws Exception {
         fixtures.createIstio("virtualservice-weight-100.yaml");
-        router.apply(primaryPolicy(), new TrafficSplit(0, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0),
-                router.read(primaryPolicy()).resourceVersion());
+        apply(router, primaryPolicy(), new TrafficSplit(0, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0),
+                read(router, primaryPolicy()).resourceVersion());
         Map<String, Object> vs = fixtures.virtualService("v1alpha3");
         for (Object c : Json.list(route(vs, "primary-aviary-canary"), "match")) {
             Json.map(Json.map(c), "headers").put("x-region", Map.of("exact", "eu"));
         }
         fixtures.replaceVirtualService("v1alpha3", vs);
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(primaryPolicy()));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, primaryPolicy()));
         assertTrue(e.getMessage().contains("'primary-aviary-canary'") && e.getMessage().contains("changed by hand"),
                 e.getMessage());
         // rollback still removes it
-        router.apply(primaryPolicy(), TrafficSplit.BASELINE_ONLY, Json.string(Json.map(
+        apply(router, primaryPolicy(), TrafficSplit.BASELINE_ONLY, Json.string(Json.map(
                 fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion"));
         assertEquals(List.of("health", "primary", "legacy-predict"), routeNames(fixtures.virtualService("v1alpha3")));
     }
@@ -267,18 +273,18 @@ class IstioRouterTest {
         Map<String, Object> original = fixtures.virtualService("v1alpha3");
         Policy p = primaryPolicy();
 
-        String rv = router.apply(p, new TrafficSplit(0, null, 20), router.read(p).resourceVersion());
+        String rv = apply(router, p, new TrafficSplit(0, null, 20), read(router, p).resourceVersion());
         Map<String, Object> primary = route(fixtures.virtualService("v1alpha3"), "primary");
         assertEquals(Map.of("host", "image-classifier", "subset", "resnet101", "port", Map.of("number", 8501)),
                 primary.get("mirror"));
         assertEquals(20.0, Json.number(Json.map(primary, "mirrorPercentage"), "value").doubleValue());
-        assertEquals(new TrafficSplit(0, null, 20), router.read(p).split());
+        assertEquals(new TrafficSplit(0, null, 20), read(router, p).split());
         assertEquals(unmanaged(original), unmanaged(fixtures.virtualService("v1alpha3")));
         assertEquals(List.of(), SCHEMA.violations(fixtures.virtualService("v1alpha3")));
 
-        router.apply(p, TrafficSplit.BASELINE_ONLY, rv);
+        apply(router, p, TrafficSplit.BASELINE_ONLY, rv);
         assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
-        assertEquals(0, router.read(p).split().mirrorPercent());
+        assertEquals(0, read(router, p).split().mirrorPercent());
     }
 
     @Test
@@ -286,7 +292,7 @@ class IstioRouterTest {
         Map<String, Object> vs = fixtures.asMap(fixtures.createIstio("virtualservice-weight-100.yaml"));
         route(vs, "primary").put("mirror", Map.of("host", "image-classifier.default.svc.cluster.local", "subset", "resnet101"));
         fixtures.replaceVirtualService("v1alpha3", vs);
-        assertEquals(100.0, router.read(primaryPolicy()).split().mirrorPercent());
+        assertEquals(100.0, read(router, primaryPolicy()).split().mirrorPercent());
     }
 
     @Test
@@ -296,14 +302,14 @@ class IstioRouterTest {
         route(vs, "primary").put("mirror", shadow);
         route(vs, "primary").put("mirrorPercentage", Map.of("value", 5.0));
         fixtures.replaceVirtualService("v1alpha3", vs);
-        LiveTraffic live = router.read(primaryPolicy());
+        LiveTraffic live = read(router, primaryPolicy());
         assertEquals(0, live.split().mirrorPercent());
 
         TargetException.Invalid e = assertThrows(TargetException.Invalid.class,
-                () -> router.apply(primaryPolicy(), new TrafficSplit(0, null, 20), live.resourceVersion()));
+                () -> apply(router, primaryPolicy(), new TrafficSplit(0, null, 20), live.resourceVersion()));
         assertTrue(e.getMessage().contains("already mirrors to image-classifier-shadow/resnet50"), e.getMessage());
 
-        router.apply(primaryPolicy(), new TrafficSplit(30, null, 0), live.resourceVersion());
+        apply(router, primaryPolicy(), new TrafficSplit(30, null, 0), live.resourceVersion());
         assertEquals(shadow, route(fixtures.virtualService("v1alpha3"), "primary").get("mirror"));
         assertEquals(Map.of("value", 5.0), route(fixtures.virtualService("v1alpha3"), "primary").get("mirrorPercentage"));
     }
@@ -318,17 +324,17 @@ class IstioRouterTest {
         assertEquals("networking.istio.io/" + version, created.getApiVersion());
         Map<String, Object> original = fixtures.virtualService(version);
         Policy p = primaryPolicy();
-        LiveTraffic live = router.read(p);
+        LiveTraffic live = read(router, p);
         assertEquals(30, live.split().canaryWeight());
 
-        router.apply(p, new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), live.resourceVersion());
+        apply(router, p, new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), live.resourceVersion());
 
         Map<String, Object> after = fixtures.virtualService(version);
         assertEquals("networking.istio.io/" + version, after.get("apiVersion"));
         assertEquals(50, weightOf(after, "primary", "resnet101"));
         assertEquals(unmanaged(original), unmanaged(after));
         assertEquals(List.of(), SCHEMA.violations(after));
-        assertEquals(new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), router.read(p).split());
+        assertEquals(new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), read(router, p).split());
     }
 
     // ---- conflicts -----------------------------------------------------------------------------------------------
@@ -360,35 +366,35 @@ class IstioRouterTest {
     @Test
     void aWriteOnAStaleResourceVersionIsAConflictAndChangesNothing() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        String stale = router.read(primaryPolicy()).resourceVersion();
+        String stale = read(router, primaryPolicy()).resourceVersion();
         // a person edits something Aviary does not manage: the patch is computed, sent, and refused by the server
         Map<String, Object> edited = fixtures.replaceVirtualService("v1alpha3",
                 withLabel(fixtures.virtualService("v1alpha3"), "reviewed-by", "alice"));
 
         assertThrows(TargetException.Conflict.class,
-                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), stale));
+                () -> apply(router, primaryPolicy(), new TrafficSplit(50, null, 0), stale));
         assertEquals(withoutServerFields(edited), withoutServerFields(fixtures.virtualService("v1alpha3")));
-        assertEquals(30, router.read(primaryPolicy()).split().canaryWeight());
+        assertEquals(30, read(router, primaryPolicy()).split().canaryWeight());
     }
 
     @Test
     void aStaleWriteThatWouldChangeNothingIsStillAConflict() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        String stale = router.read(primaryPolicy()).resourceVersion();
+        String stale = read(router, primaryPolicy()).resourceVersion();
         fixtures.replaceVirtualService("v1alpha3", withLabel(fixtures.virtualService("v1alpha3"), "reviewed-by", "alice"));
         assertThrows(TargetException.Conflict.class,
-                () -> router.apply(primaryPolicy(), new TrafficSplit(30, null, 0), stale));
+                () -> apply(router, primaryPolicy(), new TrafficSplit(30, null, 0), stale));
     }
 
     @Test
     void aRouteThatDisappearedAfterTheReadIsAConflictNotABrokenTarget() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        String stale = router.read(primaryPolicy()).resourceVersion();
+        String stale = read(router, primaryPolicy()).resourceVersion();
         Map<String, Object> vs = fixtures.virtualService("v1alpha3");
         route(vs, "primary").put("name", "main");
         fixtures.replaceVirtualService("v1alpha3", vs);
         assertThrows(TargetException.Conflict.class,
-                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), stale));
+                () -> apply(router, primaryPolicy(), new TrafficSplit(50, null, 0), stale));
     }
 
     @ParameterizedTest
@@ -402,14 +408,14 @@ class IstioRouterTest {
 
     @Test
     void aMissingVirtualServiceIsNamed() {
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(primaryPolicy()));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, primaryPolicy()));
         assertEquals("VirtualService default/image-classifier not found", e.getMessage());
     }
 
     @Test
     void aMissingRouteListsTheRoutesPresent() {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(policy("canary-split")));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, policy("canary-split")));
         assertTrue(e.getMessage().contains("no http route named 'canary-split'"), e.getMessage());
         assertTrue(e.getMessage().contains("[health, primary, legacy-predict]"), e.getMessage());
     }
@@ -417,8 +423,8 @@ class IstioRouterTest {
     @Test
     void aMissingSubsetSaysHowToAddIt() {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        Policy p = policy("primary", new Target.Arm("resnet50", null, null), new Target.Arm("resnet152", null, null));
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(p));
+        Policy p = policy("primary", new IstioTarget.Arm("resnet50", null, null), new IstioTarget.Arm("resnet152", null, null));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, p));
         assertTrue(e.getMessage().contains("no destination with subset 'resnet152'"), e.getMessage());
         assertTrue(e.getMessage().contains("{destination: {host: image-classifier, subset: resnet152}, weight: 0}"),
                 e.getMessage());
@@ -427,8 +433,8 @@ class IstioRouterTest {
     @Test
     void withoutARouteNameNoCandidateIsAnError() {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        Policy p = policy(null, new Target.Arm("resnet50", null, null), new Target.Arm("resnet152", null, null));
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(p));
+        Policy p = policy(null, new IstioTarget.Arm("resnet50", null, null), new IstioTarget.Arm("resnet152", null, null));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, p));
         assertTrue(e.getMessage().contains("no http route sending to both subsets resnet50 and resnet152"), e.getMessage());
     }
 
@@ -439,7 +445,7 @@ class IstioRouterTest {
         copy.put("name", "primary-grpc");
         Json.list(Json.map(vs, "spec"), "http").add(copy);
         fixtures.replaceVirtualService("v1alpha3", vs);
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(policy(null)));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, policy(null)));
         assertTrue(e.getMessage().contains("[primary, primary-grpc]"), e.getMessage());
         assertTrue(e.getMessage().contains("target.istio.route"), e.getMessage());
     }
@@ -453,9 +459,9 @@ class IstioRouterTest {
         destinationEntry(vs, "primary", "resnet50").put("weight", 60);
         Json.list(route(vs, "primary"), "route").add(third);
         fixtures.replaceVirtualService("v1alpha3", vs);
-        String rv = router.read(primaryPolicy()).resourceVersion();
+        String rv = read(router, primaryPolicy()).resourceVersion();
         TargetException.Invalid e = assertThrows(TargetException.Invalid.class,
-                () -> router.apply(primaryPolicy(), new TrafficSplit(50, null, 0), rv));
+                () -> apply(router, primaryPolicy(), new TrafficSplit(50, null, 0), rv));
         assertTrue(e.getMessage().contains("image-classifier/resnet34"), e.getMessage());
     }
 
@@ -465,7 +471,7 @@ class IstioRouterTest {
     void armLabelsComeFromTheDestinationRuleSubsets() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         fixtures.createIstio("destinationrule.yaml");
-        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), armLabels(router, primaryPolicy()));
     }
 
     @Test
@@ -474,7 +480,7 @@ class IstioRouterTest {
         GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
         Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.default.svc.cluster.local");
         fixtures.createIstio(dr);
-        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("v1", "v2", "image-classifier"), armLabels(router, primaryPolicy()));
     }
 
     @Test
@@ -483,25 +489,25 @@ class IstioRouterTest {
         GenericKubernetesResource dr = fixtures.generic("destinationrule.yaml");
         Json.map(dr.getAdditionalProperties().get("spec")).put("host", "image-classifier.staging.svc.cluster.local");
         fixtures.createIstio(dr);
-        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), armLabels(router, primaryPolicy()));
     }
 
     @Test
     void armLabelsFallBackToTheSubsetNames() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
-        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), router.armLabels(primaryPolicy()));
+        assertEquals(new ArmLabels("resnet50", "resnet101", "image-classifier"), armLabels(router, primaryPolicy()));
     }
 
     @Test
     void armLabelsNamedInThePolicyWin() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         fixtures.createIstio("destinationrule.yaml");
-        Policy p = policy("primary", new Target.Arm("resnet50", "resnet50-2024-03", null),
-                new Target.Arm("resnet101", "resnet101-2024-06", null));
-        assertEquals(new ArmLabels("resnet50-2024-03", "resnet101-2024-06", "image-classifier"), router.armLabels(p));
-        Policy canaryOnly = policy("primary", new Target.Arm("resnet50", null, null),
-                new Target.Arm("resnet101", "resnet101-2024-06", null));
-        assertEquals(new ArmLabels("v1", "resnet101-2024-06", "image-classifier"), router.armLabels(canaryOnly));
+        Policy p = policy("primary", new IstioTarget.Arm("resnet50", "resnet50-2024-03", null),
+                new IstioTarget.Arm("resnet101", "resnet101-2024-06", null));
+        assertEquals(new ArmLabels("resnet50-2024-03", "resnet101-2024-06", "image-classifier"), armLabels(router, p));
+        Policy canaryOnly = policy("primary", new IstioTarget.Arm("resnet50", null, null),
+                new IstioTarget.Arm("resnet101", "resnet101-2024-06", null));
+        assertEquals(new ArmLabels("v1", "resnet101-2024-06", "image-classifier"), armLabels(router, canaryOnly));
     }
 
     // ---- canary identity -----------------------------------------------------------------------------------------
@@ -511,9 +517,9 @@ class IstioRouterTest {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         fixtures.createIstio("destinationrule.yaml");
         fixtures.createWorkloads();
-        String first = router.read(primaryPolicy()).canaryIdentity();
+        String first = read(router, primaryPolicy()).canaryIdentity();
         assertNotNull(first);
-        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(), "stable across reads");
+        assertEquals(first, read(router, primaryPolicy()).canaryIdentity(), "stable across reads");
 
         client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet50")
                 .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
@@ -521,17 +527,17 @@ class IstioRouterTest {
                 .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("tensorflow/serving:2.15.0"); return d; });
         client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
                 .edit(d -> { d.getSpec().setReplicas(5); return d; });
-        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(),
+        assertEquals(first, read(router, primaryPolicy()).canaryIdentity(),
                 "baseline template, another app's version=v2 pods and the canary's replicas are not the canary's identity");
 
         client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
                 .edit(d -> { d.getSpec().getTemplate().getMetadata().getAnnotations().put("kubectl.kubernetes.io/restartedAt", "2024-06-01T10:00:00Z"); return d; });
-        assertEquals(first, router.read(primaryPolicy()).canaryIdentity(), "a restart is not a new canary");
+        assertEquals(first, read(router, primaryPolicy()).canaryIdentity(), "a restart is not a new canary");
 
         client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101")
                 .edit(d -> { d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()
                         .set(1, "--model_base_path=gs://vision-models/resnet101-v2"); return d; });
-        String second = router.read(primaryPolicy()).canaryIdentity();
+        String second = read(router, primaryPolicy()).canaryIdentity();
         assertNotNull(second);
         assertNotEquals(first, second);
     }
@@ -540,19 +546,19 @@ class IstioRouterTest {
     void canaryIdentityIsUnknownWithoutDestinationRuleOrDeployment() throws Exception {
         fixtures.createIstio("virtualservice-weight-70.yaml");
         fixtures.createWorkloads();
-        assertNull(router.read(primaryPolicy()).canaryIdentity(), "no DestinationRule");
+        assertNull(read(router, primaryPolicy()).canaryIdentity(), "no DestinationRule");
         fixtures.createIstio("destinationrule.yaml");
         client.apps().deployments().inNamespace(NS).withName("image-classifier-resnet101").delete();
-        assertNull(router.read(primaryPolicy()).canaryIdentity(), "no canary Deployment");
+        assertNull(read(router, primaryPolicy()).canaryIdentity(), "no canary Deployment");
     }
 
     @Test
-    void supportsOnlyIstioTargets() {
-        assertTrue(router.supports(primaryPolicy()));
-        Policy kserve = new Policy("x", NS, Target.kserve(new Target.KServeTarget("image-classifier")),
-                primaryPolicy().interval(), List.of(), primaryPolicy().maxStepDuration(), Policy.TimeoutAction.ROLLBACK,
-                primaryPolicy().noData(), List.of(), 0.05, 1, List.of(), null, "h");
-        assertFalse(router.supports(kserve));
+    void bindsOnlyIstioTargets() {
+        Policy p = primaryPolicy();
+        RoutedTarget<?> bound = TrafficRouters.of(router).route(p.target(), NS).orElseThrow();
+        assertEquals(p.target(), bound.target());
+        assertTrue(TrafficRouters.of(router).route(new KServeTarget("image-classifier"), NS).isEmpty(),
+                "an InferenceService is not the Istio router's to move");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 package dev.aviary.traffic.istio;
 
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
+import static dev.aviary.traffic.istio.IstioFixtures.apply;
+import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
+import static dev.aviary.traffic.istio.IstioFixtures.read;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.destinationEntry;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.http;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.managedIndex;
@@ -16,11 +19,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.aviary.policy.IstioTarget;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.Step.HeaderMatch;
 import dev.aviary.policy.Step.HeaderMatch.MatchType;
-import dev.aviary.policy.Target;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
@@ -90,11 +93,11 @@ class TutorialShapesTest {
     void theFirstStepOnTheTutorialsRouteAtIndexZeroInsertsTheHeaderRouteAboveIt() throws Exception {
         fixtures.createIstio(WEIGHT_100);
         Policy p = tutorialPolicy();
-        router.apply(p, new TrafficSplit(0, CANARY_GROUP, 0), router.read(p).resourceVersion());
+        apply(router, p, new TrafficSplit(0, CANARY_GROUP, 0), read(router, p).resourceVersion());
         Map<String, Object> after = fixtures.virtualService("v1alpha3");
         assertEquals(HEADER_ROUTE, Json.string(Json.map(http(after).get(0)), "name"));
         assertEquals(1, managedIndex(after, BASELINE, CANARY));
-        assertEquals(CANARY_GROUP, router.read(p).split().headerRoute());
+        assertEquals(CANARY_GROUP, read(router, p).split().headerRoute());
     }
 
     /** The shipped example policy, as written, drives the tutorial's object through all its steps. */
@@ -106,10 +109,10 @@ class TutorialShapesTest {
         assertEquals(List.of(), SCHEMA.violations(original), "the fixture is a valid VirtualService");
         Policy p = new PolicyLoader().load(EXAMPLE_POLICY);
 
-        LiveTraffic start = router.read(p);
+        LiveTraffic start = read(router, p);
         assertEquals(TrafficSplit.BASELINE_ONLY, start.split());
         assertNotNull(start.canaryIdentity(), "the canary Deployment is found through the subset's version label");
-        assertEquals(new ArmLabels(BASELINE, CANARY, "image-classifier"), router.armLabels(p));
+        assertEquals(new ArmLabels(BASELINE, CANARY, "image-classifier"), armLabels(router, p));
 
         List<Map<String, Object>> expected = List.of(withHeaderRoute(original), withWeights(original, 70, 30),
                 withWeights(original, 50, 50),
@@ -129,7 +132,7 @@ class TutorialShapesTest {
         assertEquals(fixtures.asMap(fixtures.generic(WEIGHT_100)).get("spec"), sandbox.get("VirtualService").get("spec"));
         assertEquals(fixtures.asMap(fixtures.generic("tutorial/gateway.yaml")).get("spec"), sandbox.get("Gateway").get("spec"));
         Policy example = new PolicyLoader().load(EXAMPLE_POLICY);
-        assertNull(example.target().istio().route(), "no route name: the tutorial's route has none");
+        assertNull(((IstioTarget) example.target()).route(), "no route name: the tutorial's route has none");
         try (InputStream in = getClass().getResourceAsStream("/sandbox/policies/image-classifier.yaml")) {
             Policy demo = new PolicyLoader().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), Path.of("sandbox.yaml"));
             assertEquals(example.target(), demo.target());
@@ -146,8 +149,8 @@ class TutorialShapesTest {
                 new TrafficSplit(50, null, 0), new TrafficSplit(0, null, 20),
                 new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.PREFIX, "beta"), 10));
         for (TrafficSplit state : states) {
-            router.apply(p, state, router.read(p).resourceVersion());
-            assertEquals(state, router.read(p).split());
+            apply(router, p, state, read(router, p).resourceVersion());
+            assertEquals(state, read(router, p).split());
             step(p, original, TrafficSplit.BASELINE_ONLY, original);
         }
     }
@@ -193,7 +196,7 @@ class TutorialShapesTest {
         destinationEntry(managedRoute(vs, BASELINE, CANARY), CANARY).remove("weight");
         Map<String, Object> original = fixtures.replaceVirtualService("v1alpha3", vs);
         Policy p = tutorialPolicy();
-        assertEquals(TrafficSplit.BASELINE_ONLY, router.read(p).split());
+        assertEquals(TrafficSplit.BASELINE_ONLY, read(router, p).split());
         // every move writes both weights explicitly: the canary's 0 is spelled out from the first step on
         step(p, original, new TrafficSplit(0, CANARY_GROUP, 0), withHeaderRoute(withWeights(original, 100, 0)));
         step(p, original, new TrafficSplit(30, null, 0), withWeights(original, 70, 30));
@@ -206,7 +209,7 @@ class TutorialShapesTest {
         for (Object d : Json.list(managedRoute(vs, BASELINE, CANARY), "route")) Json.map(d).remove("weight");
         Map<String, Object> original = fixtures.replaceVirtualService("v1alpha3", vs);
         Policy p = tutorialPolicy();
-        assertEquals(TrafficSplit.BASELINE_ONLY, router.read(p).split());
+        assertEquals(TrafficSplit.BASELINE_ONLY, read(router, p).split());
         step(p, original, new TrafficSplit(30, null, 0), withWeights(original, 70, 30));
     }
 
@@ -215,7 +218,7 @@ class TutorialShapesTest {
     @Test
     void theFocusedRoutingFileAsPublishedSaysHowToWireTheCanaryIn() {
         fixtures.createIstio("tutorial/virtualservice-focused-routing-as-published.yaml");
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(tutorialPolicy()));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, tutorialPolicy()));
         assertTrue(e.getMessage().contains("no http route sending to both subsets resnet50 and resnet101"), e.getMessage());
         assertTrue(e.getMessage().contains("add the canary as a destination with weight 0"), e.getMessage());
     }
@@ -223,8 +226,8 @@ class TutorialShapesTest {
     @Test
     void aPolicyNamingOneSubsetForBothArmsIsRefused() {
         fixtures.createIstio(WEIGHT_100);
-        Policy p = IstioFixtures.policy(null, new Target.Arm(BASELINE, null, null), new Target.Arm(BASELINE, null, null));
-        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> router.read(p));
+        Policy p = IstioFixtures.policy(null, new IstioTarget.Arm(BASELINE, null, null), new IstioTarget.Arm(BASELINE, null, null));
+        TargetException.Invalid e = assertThrows(TargetException.Invalid.class, () -> read(router, p));
         assertTrue(e.getMessage().contains("names subset 'resnet50' for both baseline and canary"), e.getMessage());
     }
 
@@ -303,7 +306,7 @@ class TutorialShapesTest {
                 new TrafficSplit(0, null, 20), TrafficSplit.BASELINE_ONLY);
         List<String> messages = new ArrayList<>();
         try {
-            router.read(p);
+            read(router, p);
         } catch (TargetException.Invalid e) {
             messages.add(e.getMessage());
         } catch (TargetException | RuntimeException e) {
@@ -311,7 +314,7 @@ class TutorialShapesTest {
         }
         for (TrafficSplit move : moves) {
             try {
-                rv = router.apply(p, move, rv);
+                rv = apply(router, p, move, rv);
             } catch (TargetException.Invalid e) {
                 messages.add(e.getMessage());
                 assertEquals(rv, Json.string(Json.map(fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion"),
@@ -355,13 +358,13 @@ class TutorialShapesTest {
      */
     private String step(Policy p, Map<String, Object> original, TrafficSplit split, Map<String, Object> expected,
             String version) throws TargetException {
-        String rv = router.apply(p, split, router.read(p).resourceVersion());
+        String rv = apply(router, p, split, read(router, p).resourceVersion());
         Map<String, Object> after = fixtures.virtualService(version);
         assertEquals(withoutServerFields(expected), withoutServerFields(after), "the object at " + split.describe());
         assertEquals(unmanaged(original), unmanaged(after), "only managed fields changed at " + split.describe());
         assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the object at " + split.describe());
-        assertEquals(split, router.read(p).split());
-        assertEquals(rv, router.apply(p, split, rv), "re-applying " + split.describe() + " writes nothing");
+        assertEquals(split, read(router, p).split());
+        assertEquals(rv, apply(router, p, split, rv), "re-applying " + split.describe() + " writes nothing");
         assertEquals(rv, Json.string(Json.map(fixtures.virtualService(version), "metadata"), "resourceVersion"));
         return rv;
     }

@@ -1,8 +1,5 @@
 package dev.aviary.traffic.istio;
 
-import dev.aviary.policy.Target;
-import dev.aviary.traffic.TargetException;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,83 +12,37 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What stands behind a route's subsets: the DestinationRule subset's labels (the metric label of an arm) and the
- * Deployments those labels select (the canary's identity).
+ * Canary identity: what the canary subset's labels select (the Deployments behind it), digested, so that a new
+ * canary build starts a new rollout while a restart does not.
  */
-final class SubsetWorkloads {
+final class CanaryIdentity {
 
-    private static final Logger LOG = Logger.getLogger(SubsetWorkloads.class);
+    private static final Logger LOG = Logger.getLogger(CanaryIdentity.class);
 
     /** A restart changes the pod template but not the model: it must not look like a new canary. */
     private static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 
     private final KubernetesClient client;
+    private final DestinationRules rules;
 
-    SubsetWorkloads(KubernetesClient client) {
+    CanaryIdentity(KubernetesClient client, DestinationRules rules) {
         this.client = client;
-    }
-
-    String armLabel(Target.Arm arm, String ns, String routeHost) throws TargetException {
-        if (arm.version() != null) return arm.version();
-        String host = arm.host() != null ? arm.host() : routeHost;
-        try {
-            String version = Json.string(Json.map(findSubset(ns, host, arm.subset()), "labels"), "version");
-            return version != null ? version : arm.subset();
-        } catch (KubernetesClientException e) {
-            throw new TargetException("reading the DestinationRule for " + host + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The subset of the DestinationRule for {@code host}, looked up in the host's namespace and the VirtualService's;
-     * null when there is none.
-     */
-    private Map<String, Object> findSubset(String vsNamespace, String host, String subset) {
-        Set<String> namespaces = new LinkedHashSet<>();
-        String hostNamespace = Hosts.namespaceOf(host, vsNamespace);
-        if (hostNamespace != null) namespaces.add(hostNamespace);
-        namespaces.add(vsNamespace);
-        for (String ns : namespaces) {
-            // every version is asked: a real server serves one storage under all of them, but may not serve v1
-            for (String version : IstioRouter.VERSIONS) {
-                List<GenericKubernetesResource> rules;
-                try {
-                    rules = client.genericKubernetesResources(IstioRouter.context(version, "DestinationRule", "destinationrules"))
-                            .inNamespace(ns).list().getItems();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) continue;
-                    throw e;
-                }
-                for (GenericKubernetesResource rule : rules) {
-                    Map<String, Object> spec = Json.map(rule.getAdditionalProperties().get("spec"));
-                    if (!Hosts.same(Json.string(spec, "host"), ns, host, vsNamespace)) continue;
-                    List<Object> subsets = Json.list(spec, "subsets");
-                    if (subsets == null) return null;
-                    for (Object s : subsets) {
-                        if (subset.equals(Json.string(Json.map(s), "name"))) return Json.map(s);
-                    }
-                    return null;
-                }
-            }
-        }
-        return null;
+        this.rules = rules;
     }
 
     /**
      * A digest of the pod templates of the Deployments behind the canary subset (the Service's selector plus the
      * subset's labels), so a new canary build shows as a new identity; null when it cannot be told.
      */
-    String canaryIdentity(String vsNamespace, String host, String subset) {
+    String of(String vsNamespace, String host, String subset) {
         try {
-            Map<String, Object> labels = Json.map(findSubset(vsNamespace, host, subset), "labels");
+            Map<String, Object> labels = Json.map(rules.findSubset(vsNamespace, host, subset), "labels");
             if (labels == null || labels.isEmpty()) return null; // no labels: the subset is the whole service
             String ns = Objects.requireNonNullElse(Hosts.namespaceOf(host, vsNamespace), vsNamespace);
             Map<String, String> selector = new LinkedHashMap<>();
@@ -146,7 +97,7 @@ final class SubsetWorkloads {
             m.forEach((k, v) -> s.put(String.valueOf(k), sorted(v)));
             return s;
         }
-        if (o instanceof List<?> l) return l.stream().map(SubsetWorkloads::sorted).toList();
+        if (o instanceof List<?> l) return l.stream().map(CanaryIdentity::sorted).toList();
         return o;
     }
 }

@@ -1,0 +1,21 @@
+package dev.aviary.traffic.istio;
+
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+
+import java.util.List;
+
+/** Where Istio's networking objects are served: the API group and the versions to try. */
+final class IstioApi {
+
+    static final String GROUP = "networking.istio.io";
+    /** Newest first: Istio ≥1.22 serves v1; older clusters answer 404 and the next version is tried. */
+    static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
+
+    private IstioApi() {}
+
+    static ResourceDefinitionContext context(String version, String kind, String plural) {
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(GROUP).withVersion(version).withKind(kind).withPlural(plural).withNamespaced(true)
+                .build();
+    }
+}
