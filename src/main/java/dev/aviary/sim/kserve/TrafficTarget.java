@@ -21,7 +21,7 @@ record TrafficTarget(String revisionName, boolean latestRevision, long percent, 
         if (tag != null) m.put("tag", tag);
         if (revisionName != null) m.put("revisionName", revisionName);
         m.put("latestRevision", latestRevision);
-        m.put("percent", percent);
+        m.put("percent", (int) percent); // 0-100; as an int, the way JSON reads back
         if (url != null) m.put("url", url);
         return m;
     }
