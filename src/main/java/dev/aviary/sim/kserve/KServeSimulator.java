@@ -98,6 +98,16 @@ public final class KServeSimulator implements AutoCloseable {
         return this;
     }
 
+    /** The model an InferenceService's predictor serves (its first container's image, else a storageUri). */
+    public static String model(GenericKubernetesResource isvc) {
+        return ServerlessReconciler.model(isvc.getAdditionalProperties());
+    }
+
+    /** Whether the object carries a status KServe reported (the simulator then continues from it). */
+    public static boolean reported(GenericKubernetesResource isvc) {
+        return Json.map(isvc.getAdditionalProperties().get("status")).containsKey("components");
+    }
+
     /** The port /metrics is served on. */
     public int port() {
         return server.getPort();
