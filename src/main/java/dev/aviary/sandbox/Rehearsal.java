@@ -1,5 +1,6 @@
 package dev.aviary.sandbox;
 
+import dev.aviary.policy.KServeTarget;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyException;
 import dev.aviary.policy.PolicyLinter;
@@ -8,6 +9,7 @@ import dev.aviary.policy.Problem;
 import dev.aviary.policy.Step;
 import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.sim.MeshSimulator;
+import dev.aviary.sim.kserve.KServeSimulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +146,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         TimeScale time = traffic.speed() != null ? new TimeScale(traffic.speed()) : TimeScale.fitting(policies);
         Workloads workloads = new Workloads(cluster.items());
         List<MeshSimulator.Service> services = new ArrayList<>();
+        List<KServeSimulator.Service> inferenceServices = new ArrayList<>();
         List<Expectation> expectations = new ArrayList<>();
         Map<String, String> policyFiles = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>(cluster.notes());
@@ -156,6 +159,19 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
                 policyFiles.put(l.fileName(), time.rewrite(l.text(), p));
             } catch (IOException e) {
                 problems.add(p.source() + ": cannot prepare the policy for the sandbox: " + Manifests.oneLine(e.getMessage()));
+            }
+            if (p.target() instanceof KServeTarget k) {
+                String isvc = p.namespace() + "/" + k.inferenceService();
+                if (!simulated.add("InferenceService " + isvc)) {
+                    notes.add(p.source() + ": another policy already rehearses InferenceService " + isvc + "; its traffic is simulated once");
+                    continue;
+                }
+                try {
+                    inferenceServices.add(inferenceService(p, k, cluster.items(), scenario, baselineOf.apply(p), traffic, time, notes));
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
+                continue;
             }
             Workloads.Arms arms;
             try {
@@ -174,7 +190,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         notes.addAll(workloads.notes());
         if (!problems.isEmpty()) return Prepared.failed(problems);
         Sandbox.Contents contents = new Sandbox.Contents(workloads.items().stream().map(Manifests.Item::object).toList(), policyFiles,
-                services, traffic.seed());
+                services, inferenceServices, traffic.seed());
         return new Prepared(new Rehearsal(contents, expectations, notes, time, policies, traffic.rps()), List.of());
     }
 
@@ -197,6 +213,32 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         }
         return new MeshSimulator.Service(p.namespace(), arms.virtualService(), arms.apiVersion(), arms.host(),
                 traffic.rps() * time.factor(), value == null ? null : header.header(), value, traffic.headerShare(), versions);
+    }
+
+    /**
+     * KServe plays the policy's InferenceService: the manifest's model is the canary and serves the scenario; the one
+     * rolled out before it (revision 00001, unless the manifest carries KServe's status) serves like the baseline.
+     */
+    private static KServeSimulator.Service inferenceService(Policy p, KServeTarget k, List<Manifests.Item> items, CanaryScenario scenario,
+            ArmBehaviour baseline, Traffic traffic, TimeScale time, List<String> notes) {
+        Manifests.Item isvc = items.stream().filter(i -> i.kind().equals(KServeSimulator.KIND) && i.namespace().equals(p.namespace())
+                && i.name().equals(k.inferenceService())).findFirst().orElse(null);
+        if (isvc == null) {
+            throw new IllegalArgumentException(p.source() + ": policy " + p.key() + " targets InferenceService " + p.namespace() + "/"
+                    + k.inferenceService() + ", which none of the manifests defines; add it to the manifests directory");
+        }
+        String model = KServeSimulator.model(isvc.object());
+        String previous = null;
+        if (KServeSimulator.reported(isvc.object())) {
+            notes.add(isvc.source() + ": " + isvc.describe() + " carries KServe's status: the sandbox continues from it; its latest revision"
+                    + " serves " + model + " as the canary, earlier ones serve like the baseline");
+        } else {
+            previous = "the model before " + model;
+            notes.add(isvc.source() + ": " + isvc.describe() + " serves " + model + " as the canary (revision 00002); the sandbox makes up"
+                    + " revision 00001, rolled out at 100% before it, serving like the baseline");
+        }
+        return new KServeSimulator.Service(p.namespace(), k.inferenceService(), traffic.rps() * time.factor(),
+                Map.of(model, scenario.canary(baseline)), baseline, previous);
     }
 
     /** A header value the step's match accepts; null when none can be made up (a regex that does not match itself). */

@@ -1,6 +1,7 @@
 package dev.aviary.sandbox;
 
 import dev.aviary.sim.MeshSimulator;
+import dev.aviary.sim.kserve.KServeSimulator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
@@ -23,9 +24,10 @@ import java.util.Map;
 import java.util.Queue;
 
 /**
- * A cluster in a box: the fabric8 mock Kubernetes API in CRUD mode holding real-shaped Istio objects and
- * Deployments, a mesh simulator sending traffic by the weights it reads back from that API, and a real
- * Prometheus scraping the simulator. {@code ./aviary demo} and the end-to-end tests run Aviary against it.
+ * A cluster in a box: the fabric8 mock Kubernetes API in CRUD mode holding real-shaped Istio objects,
+ * Deployments and KServe InferenceServices, a mesh simulator sending traffic by the weights it reads back from that
+ * API, a KServe simulator playing KServe's controller and sending traffic by the split KServe reports, and a real
+ * Prometheus scraping both. {@code ./aviary demo} and the end-to-end tests run Aviary against it.
  */
 public final class Sandbox implements AutoCloseable {
 
@@ -43,28 +45,40 @@ public final class Sandbox implements AutoCloseable {
      *
      * @param objects     the Kubernetes objects, created in the mock API server as they are
      * @param policyFiles policy file name → content, written to the policies directory Aviary reads
-     * @param services    the traffic to simulate
+     * @param services    the traffic to simulate through the mesh (VirtualServices)
+     * @param inferenceServices the InferenceServices to play KServe for, and their traffic
      */
     public record Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
-            long seed) {
+            List<KServeSimulator.Service> inferenceServices, long seed) {
         public Contents {
             objects = List.copyOf(objects);
             policyFiles = Map.copyOf(policyFiles);
             services = List.copyOf(services);
+            inferenceServices = List.copyOf(inferenceServices);
+        }
+
+        public Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
+                long seed) {
+            this(objects, policyFiles, services, List.of(), seed);
         }
     }
+
+    /** How long the simulated Knative takes to start a revision and to program a route change: KServe's report lags that much. */
+    public static final java.time.Duration KNATIVE_SETTLE = java.time.Duration.ofSeconds(1);
 
     private final KubernetesMockServer api;
     private final NamespacedKubernetesClient client;
     private final MeshSimulator mesh;
+    private final KServeSimulator kserve;
     private final PrometheusServer prometheus;
     private final Path policies;
 
-    private Sandbox(KubernetesMockServer api, NamespacedKubernetesClient client, MeshSimulator mesh, PrometheusServer prometheus,
-            Path policies) {
+    private Sandbox(KubernetesMockServer api, NamespacedKubernetesClient client, MeshSimulator mesh, KServeSimulator kserve,
+            PrometheusServer prometheus, Path policies) {
         this.api = api;
         this.client = client;
         this.mesh = mesh;
+        this.kserve = kserve;
         this.prometheus = prometheus;
         this.policies = policies;
     }
@@ -92,6 +106,7 @@ public final class Sandbox implements AutoCloseable {
         api.init(InetAddress.getLoopbackAddress(), 0);
         NamespacedKubernetesClient client = api.createClient();
         MeshSimulator mesh = null;
+        KServeSimulator kserve = null;
         try {
             for (GenericKubernetesResource o : contents.objects()) create(client, o);
             Path policies = Files.createDirectories(workDir.resolve("policies"));
@@ -99,10 +114,14 @@ public final class Sandbox implements AutoCloseable {
                 Files.writeString(policies.resolve(f.getKey()), f.getValue());
             }
             mesh = new MeshSimulator(client, contents.services(), contents.seed()).start();
-            PrometheusServer prometheus = PrometheusServer.start(workDir.resolve("prometheus"), "127.0.0.1:" + mesh.port());
-            return new Sandbox(api, client, mesh, prometheus, policies);
+            kserve = new KServeSimulator(client, contents.inferenceServices(), KNATIVE_SETTLE, java.time.Clock.systemUTC(),
+                    contents.seed()).start();
+            PrometheusServer prometheus = PrometheusServer.start(workDir.resolve("prometheus"), "127.0.0.1:" + mesh.port(),
+                    "127.0.0.1:" + kserve.port());
+            return new Sandbox(api, client, mesh, kserve, prometheus, policies);
         } catch (IOException | RuntimeException e) {
             if (mesh != null) mesh.close();
+            if (kserve != null) kserve.close();
             client.close();
             api.destroy();
             throw e;
@@ -162,6 +181,11 @@ public final class Sandbox implements AutoCloseable {
         return mesh;
     }
 
+    /** KServe, Knative and the models behind the InferenceServices. */
+    public KServeSimulator kserve() {
+        return kserve;
+    }
+
     public PrometheusServer prometheus() {
         return prometheus;
     }
@@ -174,6 +198,7 @@ public final class Sandbox implements AutoCloseable {
     public void close() {
         prometheus.close();
         mesh.close();
+        kserve.close();
         client.close();
         api.destroy();
     }

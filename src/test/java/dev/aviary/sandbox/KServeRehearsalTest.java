@@ -1,0 +1,71 @@
+package dev.aviary.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.metrics.prometheus.PrometheusClient;
+import dev.aviary.metrics.prometheus.TestPrometheusConfig;
+import dev.aviary.sim.kserve.KServeSimulator;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code aviary sandbox --manifests} with the tutorial's InferenceService: KServe is played next to the mesh. */
+class KServeRehearsalTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theTutorialsInferenceServiceIsRehearsedWithKServePlayedAndKnativeMetricsScraped() throws Exception {
+        Path manifests = Files.createDirectories(dir.resolve("manifests"));
+        copy("kserve/fraud-classifier-canary.yaml", manifests.resolve("fraud-classifier.yaml"));
+        Path policies = Files.createDirectories(dir.resolve("policies"));
+        copy("kserve/policies/fraud-classifier.yaml", policies.resolve("fraud-classifier.yaml"));
+
+        Rehearsal.Prepared p = Rehearsal.prepare(manifests, policies, CanaryScenario.ERRORS, new Rehearsal.Traffic(20, 0.1, null, 3));
+        assertTrue(p.ok(), "an InferenceService policy is rehearsed, not refused: " + p.problems());
+        Rehearsal r = p.rehearsal();
+        assertEquals(List.of(), r.contents().services(), "no VirtualService to simulate");
+        KServeSimulator.Service s = r.contents().inferenceServices().get(0);
+        assertEquals("kserve-deployments/fraud-classifier", s.namespace() + "/" + s.name());
+        assertEquals(0.05, s.models().get("fraud-classifier:rf").errorRate(), 1e-12, "the manifest's model serves the scenario");
+        assertEquals(Rehearsal.DEFAULT_BASELINE, s.otherwise());
+        assertEquals(20 * r.time().factor(), s.rps(), 1e-9);
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("makes up revision 00001")), r.notes().toString());
+
+        try (Sandbox sandbox = Sandbox.start(dir.resolve("work"), r.contents())) {
+            String r1 = "fraud-classifier-predictor-00001", r2 = "fraud-classifier-predictor-00002";
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(40));
+            while (!sandbox.kserve().split("kserve-deployments", "fraud-classifier").equals(Map.of(r1, 80L, r2, 20L))) {
+                assertTrue(Instant.now().isBefore(deadline), "KServe reports the manifest's 20% canary: "
+                        + sandbox.kserve().split("kserve-deployments", "fraud-classifier"));
+                Thread.sleep(100);
+            }
+            GenericKubernetesResource isvc = sandbox.client().genericKubernetesResources(Manifests.context(KServeSimulator.API_VERSION, KServeSimulator.KIND))
+                    .inNamespace("kserve-deployments").withName("fraud-classifier").get();
+            assertTrue(String.valueOf(isvc.getAdditionalProperties().get("status")).contains("latestRolledoutRevision=" + r1), "status: "
+                    + isvc.getAdditionalProperties().get("status"));
+
+            PrometheusClient prometheus = new PrometheusClient(new TestPrometheusConfig(sandbox.prometheus().url()));
+            String q = "sum by (revision_name) (revision_app_request_count{namespace_name=\"kserve-deployments\"})";
+            while (prometheus.query(q).stream().noneMatch(x -> r2.equals(x.labels().get("revision_name")))) {
+                assertTrue(Instant.now().isBefore(deadline), "the canary revision's series in the sandbox's Prometheus");
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static void copy(String resource, Path to) throws Exception {
+        try (InputStream in = KServeRehearsalTest.class.getClassLoader().getResourceAsStream(resource)) {
+            Files.copy(in, to);
+        }
+    }
+}
