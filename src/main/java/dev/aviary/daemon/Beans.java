@@ -1,6 +1,6 @@
 package dev.aviary.daemon;
 
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.rollout.Notifier;
@@ -61,8 +61,8 @@ public class Beans {
 
     @Produces
     @Singleton
-    JudgeFactory judges() {
-        return new JudgeFactory();
+    CheckTypes checkTypes() {
+        return new CheckTypes();
     }
 
     @Produces
@@ -80,9 +80,9 @@ public class Beans {
 
     @Produces
     @Singleton
-    RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, JudgeFactory judges,
+    RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, CheckTypes checks,
             Outbox outbox, Clock clock) {
         Notifier notifier = outbox;
-        return new RolloutController(rollouts, routers, metrics, judges::create, judges.sampleRatioGuard(), notifier, clock);
+        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock);
     }
 }
