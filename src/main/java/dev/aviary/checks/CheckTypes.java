@@ -127,7 +127,16 @@ public final class CheckTypes implements CheckReader, Measures {
         }
         shadowAgreementFields(c, typeText);
         CheckFields fields = CheckFields.read(c, preset, presetText, presetFields);
-        return type == null ? null : type.read(new CheckInput(c, name, preset, presetText, fields, minRequests));
+        if (type == null) return null;
+        otherTypesFields(c, type);
+        return type.read(new CheckInput(c, name, preset, presetText, fields, minRequests));
+    }
+
+    /** A field only other types read (beyond the documented ones) would otherwise pass silently. */
+    private void otherTypesFields(PolicyNode c, CheckType<?> type) {
+        for (String f : extraFields()) {
+            if (c.has(f) && !type.fields().contains(f)) c.problemAtKey(f, f + " does not apply to a " + type.name() + " check");
+        }
     }
 
     /** source and minAgreement belong to shadow-agreement checks, which are recognised but not built yet. */
