@@ -11,6 +11,7 @@ import dev.aviary.notify.kubernetes.KubernetesSecrets;
 import dev.aviary.notify.slack.SlackChannel;
 import dev.aviary.notify.webhook.WebhookChannel;
 import dev.aviary.notify.log.LogChannel;
+import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
@@ -43,8 +44,9 @@ public class Beans {
 
     @Produces
     @Singleton
-    PolicyStore policyStore(EngineConfig config) {
-        return new PolicyStore(Path.of(config.policies().dir()));
+    PolicyStore policyStore(EngineConfig config, CheckTypes checks) {
+        // the registry the controller judges with is the one the policies are validated with
+        return new PolicyStore(Path.of(config.policies().dir()), new PolicyLoader(checks));
     }
 
     @Produces
