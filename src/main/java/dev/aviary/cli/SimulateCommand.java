@@ -1,7 +1,8 @@
 package dev.aviary.cli;
 
 import dev.aviary.analysis.AnytimeCountJudge;
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
+import dev.aviary.checks.JudgeSettings;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyException;
 import dev.aviary.policy.PolicyLoader;
@@ -83,12 +84,12 @@ public class SimulateCommand implements Callable<Integer> {
             System.err.println("aviary simulate: " + e.getMessage());
             return 2;
         }
-        JudgeFactory factory = new JudgeFactory(passRule);
-        AviaryContender aviary = new AviaryContender(p, factory);
+        CheckTypes checks = new CheckTypes(JudgeSettings.passingOn(passRule));
+        AviaryContender aviary = new AviaryContender(p, checks);
         if (!aviary.skippedChecks().isEmpty()) {
             System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());
         }
-        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, factory), runs, seed).run(selected);
+        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, checks), runs, seed).run(selected);
         System.out.print(json ? Report.json(rows) + "\n" : Report.table(rows));
         return 0;
     }

@@ -1,6 +1,6 @@
 package dev.aviary.daemon;
 
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.rollout.Notifier;
@@ -11,6 +11,7 @@ import dev.aviary.notify.kubernetes.KubernetesSecrets;
 import dev.aviary.notify.slack.SlackChannel;
 import dev.aviary.notify.webhook.WebhookChannel;
 import dev.aviary.notify.log.LogChannel;
+import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
@@ -43,8 +44,9 @@ public class Beans {
 
     @Produces
     @Singleton
-    PolicyStore policyStore(EngineConfig config) {
-        return new PolicyStore(Path.of(config.policies().dir()));
+    PolicyStore policyStore(EngineConfig config, CheckTypes checks) {
+        // the registry the controller judges with is the one the policies are validated with
+        return new PolicyStore(Path.of(config.policies().dir()), new PolicyLoader(checks));
     }
 
     @Produces
@@ -61,8 +63,8 @@ public class Beans {
 
     @Produces
     @Singleton
-    JudgeFactory judges() {
-        return new JudgeFactory();
+    CheckTypes checkTypes() {
+        return new CheckTypes();
     }
 
     @Produces
@@ -80,9 +82,9 @@ public class Beans {
 
     @Produces
     @Singleton
-    RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, JudgeFactory judges,
+    RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, CheckTypes checks,
             Outbox outbox, Clock clock) {
         Notifier notifier = outbox;
-        return new RolloutController(rollouts, routers, metrics, judges::create, judges.sampleRatioGuard(), notifier, clock);
+        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock);
     }
 }

@@ -5,7 +5,7 @@ package dev.aviary.policy;
  * are quoted short, and control, format and line-separator characters are shown escaped, never printed (a
  * newline would split the message, a bidi override would reorder the terminal line).
  */
-final class OneLine {
+public final class OneLine {
 
     /** Longest value (in code points) quoted whole; longer ones end in "…". */
     static final int MAX_QUOTED = 80;
@@ -13,12 +13,12 @@ final class OneLine {
     private OneLine() {}
 
     /** {@code "value"}, shortened and escaped. */
-    static String quote(String value) {
+    public static String quote(String value) {
         return "\"" + escape(truncate(value, MAX_QUOTED)) + "\"";
     }
 
     /** The first {@code max} code points of {@code s}, with "…" when something was cut. */
-    static String truncate(String s, int max) {
+    public static String truncate(String s, int max) {
         if (s == null) return "";
         if (s.length() <= max || s.codePointCount(0, s.length()) <= max) return s;
         return s.substring(0, s.offsetByCodePoints(0, max - 1)) + "…";

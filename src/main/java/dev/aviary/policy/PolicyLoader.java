@@ -15,7 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Reads and validates CanaryPolicy files. Stateless and thread-safe; every call reports all problems of the
+ * Reads and validates CanaryPolicy files. Immutable and thread-safe; every call reports all problems of the
  * file at once (up to {@value ProblemList#MAX_REPORTED}), each with the line and column of the offending node.
  * Whatever the input, the outcome is a {@link Policy} or a {@link PolicyException}: never another exception.
  * Not final only so a test can stand in a loader that fails, to prove its callers survive one.
@@ -24,6 +24,18 @@ public class PolicyLoader {
 
     /** A policy is a few KiB; anything past this is the wrong file, or an attack, and is refused before parsing. */
     public static final int MAX_BYTES = 256 * 1024;
+
+    private final CheckReader checks;
+
+    /** A loader that knows the check types the application ships (see {@link CheckReader#installed()}). */
+    public PolicyLoader() {
+        this(CheckReader.installed());
+    }
+
+    /** A loader that reads checks with {@code checks} (the daemon's registry, or one a test extends). */
+    public PolicyLoader(CheckReader checks) {
+        this.checks = checks;
+    }
 
     /** Reads {@code file} (UTF-8) and validates it; the policy's hash is the SHA-256 of the file's bytes. */
     public Policy load(Path file) throws PolicyException {
@@ -95,7 +107,7 @@ public class PolicyLoader {
         } catch (YamlNode.SyntaxError e) {
             throw e.problems.toException(file);
         }
-        PolicyValidator validator = new PolicyValidator(file);
+        PolicyValidator validator = new PolicyValidator(file, checks);
         Policy policy = validator.validate(root, sha256(bytes));
         if (policy == null) {
             throw validator.rejection();

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * on and one edit-validate round shows every problem. Shared by the section validators (target, steps, checks,
  * notify) so that every field is read, located and reported the same way.
  */
-final class PolicyNode {
+public final class PolicyNode {
 
     private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final List<String> ACTIONS = List.of("rollback", "pause");
@@ -45,23 +45,43 @@ final class PolicyNode {
         this.anchor = anchor;
     }
 
+    /** Report {@code message} at the value of {@code key} (at this mapping when the key is absent). */
+    public void problemAt(String key, String message) {
+        problem(pos(key), path(key), message);
+    }
+
+    /** Report {@code message} at the key {@code key} itself: the field should not be there. */
+    public void problemAtKey(String key, String message) {
+        problem(keyPos(key), path(key), message);
+    }
+
+    /** Report a missing {@code key}, located at this mapping. */
+    public void problemMissing(String key, String message) {
+        problem(anchor, path + "." + key, message);
+    }
+
+    /** Report {@code message} about this mapping as a whole. */
+    public void problemHere(String message) {
+        problem(anchor, path, message);
+    }
+
     /** Report a problem anywhere in the file: the shared list every section writes to. */
     void problem(Pos pos, String field, String message) {
         problems.add(pos, field, message);
     }
 
     /** How many problems the file has so far, to tell whether a part of it added any. */
-    int problemCount() {
+    public int problemCount() {
         return problems.count();
     }
 
     /** The dotted path to {@code key}; a key that is not a plain word is quoted, so " " cannot look blank. */
-    String path(String key) {
+    public String path(String key) {
         String k = PLAIN_KEY.matcher(key).matches() ? key : OneLine.quote(key);
         return path.isEmpty() ? k : path + "." + k;
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return map.entries().containsKey(key);
     }
 
@@ -82,7 +102,7 @@ final class PolicyNode {
         return e.value() instanceof Scalar s && s.isNull() ? e.keyPos() : e.value().pos();
     }
 
-    String raw(String key) {
+    public String raw(String key) {
         return get(key) instanceof Scalar s ? s.text() : String.valueOf(get(key));
     }
 
@@ -123,7 +143,7 @@ final class PolicyNode {
         problem(anchor, path(key), (path.isEmpty() ? "" : path + ".") + key + " is missing");
     }
 
-    String text(String key, boolean required) {
+    public String text(String key, boolean required) {
         if (required && !has(key)) {
             missing(key);
             return null;
@@ -181,7 +201,7 @@ final class PolicyNode {
         return out;
     }
 
-    Duration duration(String key, Duration absent, boolean allowZero) {
+    public Duration duration(String key, Duration absent, boolean allowZero) {
         if (!has(key)) return absent;
         Scalar s = scalar(key);
         if (s == null) return null;
@@ -213,7 +233,7 @@ final class PolicyNode {
     }
 
     /** A whole number that fits a long; every other spelling is reported (see {@link NumberSyntax}). */
-    Long integer(String key, Long absent) {
+    public Long integer(String key, Long absent) {
         if (!has(key)) return absent;
         Scalar s = scalar(key);
         if (s == null) return null;
@@ -222,7 +242,7 @@ final class PolicyNode {
     }
 
     /** A finite number; NaN, infinities and YAML 1.1's other spellings are reported. */
-    Double number(String key, Double absent) {
+    public Double number(String key, Double absent) {
         if (!has(key)) return absent;
         Scalar s = scalar(key);
         if (s == null) return null;
@@ -235,7 +255,7 @@ final class PolicyNode {
     }
 
     /** Reports {@code wrong}, a whole message, at the key's value; true when there was something to report. */
-    boolean check(String key, Optional<String> wrong) {
+    public boolean check(String key, Optional<String> wrong) {
         wrong.ifPresent(m -> problem(pos(key), path(key), m));
         return wrong.isPresent();
     }
@@ -244,7 +264,7 @@ final class PolicyNode {
      * A share written as a percent ({@code 10%}) or a fraction ({@code 0.1}). A bare number above 1 is refused:
      * "tolerance: 10" is far likelier to mean 10% than 1000%.
      */
-    Double fraction(String key, String what) {
+    public Double fraction(String key, String what) {
         if (!has(key)) return null;
         Scalar s = scalar(key);
         if (s == null) return null;

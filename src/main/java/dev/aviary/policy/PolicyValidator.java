@@ -27,10 +27,12 @@ final class PolicyValidator {
     static final String DEFAULT_NAMESPACE = "default";
 
     private final Path file;
+    private final CheckReader checkReader;
     private final ProblemList problems = new ProblemList();
 
-    PolicyValidator(Path file) {
+    PolicyValidator(Path file, CheckReader checkReader) {
         this.file = file;
+        this.checkReader = checkReader;
     }
 
     /** Why the file was rejected, after {@link #validate} returned null. */
@@ -103,7 +105,7 @@ final class PolicyValidator {
                     + " is negative; it is how many requests each arm must serve in a step before it can pass");
         }
         List<Step> steps = new StepsSection(spec).read(target, interval, maxStepDuration);
-        List<CheckSpec> checks = new ChecksSection(spec).read(minRequests == null ? DEFAULT_MIN_REQUESTS : minRequests);
+        List<CheckSpec> checks = new ChecksSection(spec, checkReader).read(minRequests == null ? DEFAULT_MIN_REQUESTS : minRequests);
         List<NotifySpec> notify = new NotifySection(spec).read();
 
         if (!problems.isEmpty()) {

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** "Did you mean" for misspelt field and value names. */
-final class Suggestions {
+public final class Suggestions {
 
     private Suggestions() {}
 
@@ -30,7 +30,7 @@ final class Suggestions {
     }
 
     /** "; did you mean \"weight\"?" when a known word is close to {@code word}, else "". */
-    static String didYouMean(String word, List<String> known) {
+    public static String didYouMean(String word, List<String> known) {
         return closest(word, known).map(s -> "; did you mean \"" + s + "\"?").orElse("");
     }
 

@@ -1,6 +1,6 @@
 package dev.aviary.simulate;
 
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.rollout.Decider;
@@ -19,11 +19,13 @@ public final class AviaryContender implements Contender {
     private final Policy policy;
     private final Policy simulatedPolicy;
     private final Decider decider;
+    private final CheckTypes checks;
 
-    public AviaryContender(Policy policy, JudgeFactory factory) {
+    public AviaryContender(Policy policy, CheckTypes checks) {
         this.policy = policy;
-        this.simulatedPolicy = withSimulatedChecks(policy);
-        this.decider = new Decider(factory::create, factory.sampleRatioGuard());
+        this.checks = checks;
+        this.simulatedPolicy = withSimulatedChecks(policy, checks);
+        this.decider = new Decider(checks::judge, checks.sampleRatioGuard());
     }
 
     @Override
@@ -33,14 +35,14 @@ public final class AviaryContender implements Contender {
 
     /** Checks the simulation cannot measure (explicit PromQL), by name, to be reported. */
     public List<String> skippedChecks() {
-        return policy.checks().stream().filter(c -> !SimulatedMetrics.simulated(c)).map(CheckSpec::name).toList();
+        return policy.checks().stream().filter(c -> !SimulatedMetrics.simulated(checks.of(c))).map(CheckSpec::name).toList();
     }
 
     @Override
     public RunResult run(List<PlanStep> plan, TrafficSource traffic, int run) {
         long interval = Math.max(1, policy.interval().toSeconds());
         SimulatedMetrics.StepTotals totals = new SimulatedMetrics.StepTotals();
-        SimulatedMetrics metrics = new SimulatedMetrics(totals);
+        SimulatedMetrics metrics = new SimulatedMetrics(totals, checks);
         SimulatedRollout rollout = new SimulatedRollout(simulatedPolicy, decider, SimulatedMetrics.ARMS);
         long t = 0, failures = 0, stepSeconds = 0;
         rollout.tick(metrics, Instant.EPOCH); // pending: starts step 1
@@ -68,8 +70,8 @@ public final class AviaryContender implements Contender {
     }
 
     /** The policy with only the checks the simulation measures, each keeping its share of alpha. */
-    private static Policy withSimulatedChecks(Policy p) {
-        List<CheckSpec> measured = p.checks().stream().filter(SimulatedMetrics::simulated).toList();
+    private static Policy withSimulatedChecks(Policy p, CheckTypes checks) {
+        List<CheckSpec> measured = p.checks().stream().filter(c -> SimulatedMetrics.simulated(checks.of(c))).toList();
         if (measured.size() == p.checks().size()) return p;
         double alpha = p.alpha() * Math.max(1, measured.size()) / Math.max(1, p.checks().size());
         return new Policy(p.name(), p.namespace(), p.target(), p.interval(), p.steps(), p.maxStepDuration(), p.onTimeout(), p.noData(),

@@ -1,5 +1,8 @@
 package dev.aviary.simulate;
 
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.Threshold;
+import dev.aviary.checks.istio.IstioPresets;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
@@ -23,9 +26,9 @@ public final class DefaultPolicy {
                 new Step(100, null, null, Duration.ofSeconds(30)));
         long minRequests = 500;
         List<CheckSpec> checks = List.of(
-                new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.10, null, null, null, 0, null),
-                new CheckSpec("latency", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_SLOW_REQUESTS, null, null, 0.20, Duration.ofMillis(250), null, null, 0, null),
-                new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, minRequests, "canary"));
+                new Comparison.Spec("errors", IstioPresets.ERROR_RATE, null, null, 0.10, null),
+                new Comparison.Spec("latency", IstioPresets.SLOW_REQUESTS, null, null, 0.20, Duration.ofMillis(250)),
+                new Threshold.Spec("p99-slo", IstioPresets.LATENCY_P99, null, null, 500.0, minRequests, "canary"));
         return new Policy("image-classifier", "default", target, Duration.ofSeconds(30), steps, Duration.ofHours(1),
                 Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), checks, 0.01,
                 minRequests, List.of(), null, null);

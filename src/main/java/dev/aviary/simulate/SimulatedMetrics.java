@@ -2,6 +2,8 @@ package dev.aviary.simulate;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
+import dev.aviary.metrics.Measure;
+import dev.aviary.metrics.Measures;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
@@ -20,14 +22,20 @@ final class SimulatedMetrics implements MetricSource {
     static final ArmLabels ARMS = new ArmLabels("baseline", "canary", null);
 
     private final StepTotals totals;
+    private final Measures measures;
 
-    SimulatedMetrics(StepTotals totals) {
+    SimulatedMetrics(StepTotals totals, Measures measures) {
         this.totals = totals;
+        this.measures = measures;
     }
 
-    /** Checks the simulation can measure: the Istio presets and Mann-Whitney on the latency histogram. */
-    static boolean simulated(CheckSpec c) {
-        return c.type() == CheckSpec.Type.MANN_WHITNEY || c.preset() != null;
+    /**
+     * Measures the simulation answers: every request-metric measure (whichever mesh's names it carries: the simulated
+     * arms serve requests, fail and take time the same way) and histogram queries, read as the latency histogram.
+     */
+    static boolean simulated(Measure m) {
+        return m instanceof Measure.Errors || m instanceof Measure.SlowRequests || m instanceof Measure.SuccessRate
+                || m instanceof Measure.LatencyExceedances || m instanceof Measure.QueryHistograms;
     }
 
     @Override
@@ -38,28 +46,33 @@ final class SimulatedMetrics implements MetricSource {
     @Override
     public Observation observe(Policy policy, CheckSpec check, ArmLabels arms, Duration window) {
         StepTotals s = totals;
-        if (check.type() == CheckSpec.Type.MANN_WHITNEY) return new Observation.Histogram(Buckets.UPPER_MS, s.baselineBuckets, s.canaryBuckets);
-        if (check.preset() == null) return new Observation.Missing("the simulation has no series for explicit queries");
-        boolean canaryArm = !"baseline".equals(check.arm());
-        long[] armBuckets = canaryArm ? s.canaryBuckets : s.baselineBuckets;
-        long armTotal = canaryArm ? s.canary : s.baseline, armErrors = canaryArm ? s.canaryErrors : s.baselineErrors;
-        return switch (check.preset()) {
-            case ISTIO_ERROR_RATE -> new Observation.Counts(new ArmCounts(s.baseline, s.baselineErrors), new ArmCounts(s.canary, s.canaryErrors));
-            case ISTIO_SLOW_REQUESTS -> {
-                int above = aboveBound(check.slowerThan().toMillis());
-                yield above < 0 ? new Observation.Missing("slowerThan " + check.slowerThan().toMillis() + "ms is not a bucket bound")
-                        : new Observation.Counts(new ArmCounts(s.baseline, Buckets.countFrom(s.baselineBuckets, above)),
-                                new ArmCounts(s.canary, Buckets.countFrom(s.canaryBuckets, above)));
-            }
-            case ISTIO_LATENCY_P99 -> {
-                int above = check.max() == null ? -1 : aboveBound(check.max());
-                if (armTotal == 0) yield new Observation.Missing("no latency histogram for the arm yet");
-                yield above < 0 ? new Observation.Missing("max " + check.max() + " ms is not a bucket bound")
-                        : new Observation.Exceedances(armTotal, Buckets.countFrom(armBuckets, above), Buckets.quantile(0.99, armBuckets));
-            }
-            case ISTIO_SUCCESS_RATE -> armTotal == 0 ? new Observation.Missing("no requests to the arm yet")
+        Measure m = measures.of(check);
+        if (m instanceof Measure.QueryHistograms) return new Observation.Histogram(Buckets.UPPER_MS, s.baselineBuckets, s.canaryBuckets);
+        if (m instanceof Measure.Errors) {
+            return new Observation.Counts(new ArmCounts(s.baseline, s.baselineErrors), new ArmCounts(s.canary, s.canaryErrors));
+        }
+        if (m instanceof Measure.SlowRequests slow) {
+            int above = aboveBound(slow.slowerThan().toMillis());
+            return above < 0 ? new Observation.Missing("slowerThan " + slow.slowerThan().toMillis() + "ms is not a bucket bound")
+                    : new Observation.Counts(new ArmCounts(s.baseline, Buckets.countFrom(s.baselineBuckets, above)),
+                            new ArmCounts(s.canary, Buckets.countFrom(s.canaryBuckets, above)));
+        }
+        if (m instanceof Measure.LatencyExceedances p) {
+            boolean canaryArm = !Measure.isBaseline(p.arm());
+            long armTotal = canaryArm ? s.canary : s.baseline;
+            int above = p.max() == null ? -1 : aboveBound(p.max());
+            if (armTotal == 0) return new Observation.Missing("no latency histogram for the arm yet");
+            long[] armBuckets = canaryArm ? s.canaryBuckets : s.baselineBuckets;
+            return above < 0 ? new Observation.Missing("max " + p.max() + " ms is not a bucket bound")
+                    : new Observation.Exceedances(armTotal, Buckets.countFrom(armBuckets, above), Buckets.quantile(p.quantile(), armBuckets));
+        }
+        if (m instanceof Measure.SuccessRate r) {
+            boolean canaryArm = !Measure.isBaseline(r.arm());
+            long armTotal = canaryArm ? s.canary : s.baseline, armErrors = canaryArm ? s.canaryErrors : s.baselineErrors;
+            return armTotal == 0 ? new Observation.Missing("no requests to the arm yet")
                     : new Observation.Value(100.0 * (armTotal - armErrors) / armTotal, armTotal);
-        };
+        }
+        return new Observation.Missing("the simulation has no series for explicit queries");
     }
 
     /** The first bucket above {@code boundMs} when it is a bucket bound (the only bounds Prometheus can count above), else -1. */

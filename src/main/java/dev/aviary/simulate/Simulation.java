@@ -1,6 +1,6 @@
 package dev.aviary.simulate;
 
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
 import dev.aviary.policy.Policy;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +26,9 @@ public final class Simulation {
     }
 
     /** The four judges of the issue: the policy's checks, Flagger, Kayenta and the SPRT floor. */
-    public static List<Contender> standardContenders(Policy policy, JudgeFactory factory) {
-        return List.of(new AviaryContender(policy, factory), new FlaggerContender(policy), new KayentaContender(policy), new SprtFloorContender(policy));
+    public static List<Contender> standardContenders(Policy policy, CheckTypes checks) {
+        return List.of(new AviaryContender(policy, checks), new FlaggerContender(policy), new KayentaContender(policy),
+                new SprtFloorContender(policy, checks));
     }
 
     public List<Row> run(List<Scenario> scenarios) {

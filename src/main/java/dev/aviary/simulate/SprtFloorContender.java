@@ -1,6 +1,7 @@
 package dev.aviary.simulate;
 
-import dev.aviary.policy.CheckSpec;
+import dev.aviary.metrics.Measure;
+import dev.aviary.metrics.Measures;
 import dev.aviary.policy.Policy;
 import java.util.List;
 
@@ -16,10 +17,11 @@ public final class SprtFloorContender implements Contender {
     private final double alpha;
     private final double slowBoundMs;
 
-    public SprtFloorContender(Policy policy) {
+    public SprtFloorContender(Policy policy, Measures measures) {
         this.alpha = policy.alpha() / Math.max(1, policy.checks().size());
-        this.slowBoundMs = policy.checks().stream().filter(c -> c.preset() == CheckSpec.Preset.ISTIO_SLOW_REQUESTS && c.slowerThan() != null)
-                .map(c -> (double) c.slowerThan().toMillis()).findFirst().orElse(250.0);
+        this.slowBoundMs = policy.checks().stream().map(measures::of)
+                .filter(m -> m instanceof Measure.SlowRequests s && s.slowerThan() != null)
+                .map(m -> (double) ((Measure.SlowRequests) m).slowerThan().toMillis()).findFirst().orElse(250.0);
     }
 
     @Override

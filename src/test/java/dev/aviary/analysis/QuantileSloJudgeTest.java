@@ -1,11 +1,14 @@
 package dev.aviary.analysis;
 
+import dev.aviary.checks.CheckTypes;
+
+import dev.aviary.checks.Threshold;
+import dev.aviary.checks.istio.IstioPresets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.aviary.checks.JudgeFactory;
 import dev.aviary.policy.CheckSpec;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.special.Beta;
@@ -173,17 +176,17 @@ class QuantileSloJudgeTest {
 
     @Test
     void factoryJudgesTheP99PresetAsAQuantileSlo() {
-        JudgeFactory factory = new JudgeFactory();
-        CheckSpec p99 = new CheckSpec("p99", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 100, "canary");
-        Judge judge = factory.create(p99);
+        CheckTypes factory = new CheckTypes();
+        CheckSpec p99 = new Threshold.Spec("p99", IstioPresets.LATENCY_P99, null, null, 500.0, 100, "canary");
+        Judge judge = factory.judge(p99);
         assertTrue(judge instanceof QuantileSloJudge, judge.getClass().getSimpleName());
         QuantileSloJudge q = (QuantileSloJudge) judge;
         assertEquals(500.0, q.maxMs());
         assertEquals(0.99, q.quantile());
         assertEquals(100, q.minSamples());
-        CheckSpec successRate = new CheckSpec("sr", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_SUCCESS_RATE, null, null, 0, null, 99.0, null, 100, "canary");
-        assertTrue(factory.create(successRate) instanceof ThresholdJudge);
-        CheckSpec explicit = new CheckSpec("q", CheckSpec.Type.THRESHOLD, null, "q{{arm}}", null, 0, null, null, 1.0, 0, "canary");
-        assertFalse(factory.create(explicit) instanceof QuantileSloJudge);
+        CheckSpec successRate = new Threshold.Spec("sr", IstioPresets.SUCCESS_RATE, null, 99.0, null, 100, "canary");
+        assertTrue(factory.judge(successRate) instanceof ThresholdJudge);
+        CheckSpec explicit = new Threshold.Spec("q", null, "q{{arm}}", null, 1.0, 0, "canary");
+        assertFalse(factory.judge(explicit) instanceof QuantileSloJudge);
     }
 }

@@ -1,5 +1,7 @@
 package dev.aviary.e2e;
 
+import dev.aviary.checks.CheckTypes;
+
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.aviary.checks.JudgeFactory;
 import dev.aviary.analysis.Outcome;
 import dev.aviary.daemon.Engine;
 import dev.aviary.metrics.MetricSource;
@@ -70,7 +71,7 @@ class RolloutEndToEndTest {
     MetricSource metrics;
 
     @Inject
-    JudgeFactory judges;
+    CheckTypes judges;
 
     @Inject
     PolicyStore policies;
@@ -188,7 +189,7 @@ class RolloutEndToEndTest {
 
         // a new process: nothing shared with the old one but the cluster and Prometheus
         RolloutController fresh = new RolloutController(new RolloutRepository(client), TrafficRouters.of(new IstioRouter(client)), metrics,
-                judges::create, judges.sampleRatioGuard(), e -> { }, Clock.systemUTC());
+                judges::judge, judges.sampleRatioGuard(), e -> { }, Clock.systemUTC());
         var policy = policies.get("vision/detector").orElseThrow();
         for (int i = 0; i < 3; i++) {
             RolloutController.TickResult r = fresh.tick(policy);

@@ -1,5 +1,9 @@
 package dev.aviary.policy;
 
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.Threshold;
+import dev.aviary.checks.istio.IstioPresets;
+
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import org.junit.jupiter.api.Test;
 
@@ -38,15 +42,15 @@ class ExamplePolicyTest {
         assertTrue(p.steps().get(3).isPromotion());
 
         assertEquals(3, p.checks().size());
-        CheckSpec errors = p.checks().get(0);
-        assertEquals(CheckSpec.Type.COMPARISON, errors.type());
-        assertEquals(CheckSpec.Preset.ISTIO_ERROR_RATE, errors.preset());
+        Comparison.Spec errors = assertInstanceOf(Comparison.Spec.class, p.checks().get(0));
+        assertEquals(IstioPresets.ERROR_RATE, errors.preset());
         assertEquals(0.10, errors.tolerance(), 1e-12);
-        CheckSpec latency = p.checks().get(1);
+        Comparison.Spec latency = assertInstanceOf(Comparison.Spec.class, p.checks().get(1));
+        assertEquals(IstioPresets.SLOW_REQUESTS, latency.preset());
         assertEquals(Duration.ofMillis(250), latency.slowerThan());
         assertEquals(0.20, latency.tolerance(), 1e-12);
-        CheckSpec p99 = p.checks().get(2);
-        assertEquals(CheckSpec.Type.THRESHOLD, p99.type());
+        Threshold.Spec p99 = assertInstanceOf(Threshold.Spec.class, p.checks().get(2));
+        assertEquals(IstioPresets.LATENCY_P99, p99.preset());
         assertEquals(500.0, p99.max());
         assertNull(p99.min());
         assertEquals("canary", p99.arm());

@@ -1,5 +1,8 @@
 package dev.aviary.policy;
 
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.Threshold;
+
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -163,9 +166,14 @@ class PolicyFuzzTest {
             assertFalse(istio.baseline().subset().equals(istio.canary().subset()));
         }
         for (CheckSpec c : p.checks()) {
-            assertTrue(Double.isFinite(c.tolerance()) && c.tolerance() >= 0 && c.tolerance() <= 10, c::toString);
-            for (Double bound : Arrays.asList(c.min(), c.max())) {
-                assertTrue(bound == null || Double.isFinite(bound), c::toString);
+            if (c instanceof Comparison.Spec comparison) {
+                double tolerance = comparison.tolerance();
+                assertTrue(Double.isFinite(tolerance) && tolerance >= 0 && tolerance <= 10, c::toString);
+            }
+            if (c instanceof Threshold.Spec threshold) {
+                for (Double bound : Arrays.asList(threshold.min(), threshold.max())) {
+                    assertTrue(bound == null || Double.isFinite(bound), c::toString);
+                }
             }
             assertTrue(Names.CHECK.check("name", c.name()).isEmpty(), c::toString);
         }

@@ -1,5 +1,9 @@
 package dev.aviary.policy;
 
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.Threshold;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -58,7 +62,7 @@ class PolicyLoaderTest {
         assertEquals(Duration.ofSeconds(30), p.steps().get(0).minDuration());
         assertNull(((IstioTarget) p.target()).route());
         assertEquals(List.of(), p.notifications());
-        assertEquals(CheckSpec.Type.COMPARISON, p.checks().get(0).type());
+        assertInstanceOf(Comparison.Spec.class, p.checks().get(0));
         assertEquals(PolicyLoader.sha256(MINIMAL.getBytes(java.nio.charset.StandardCharsets.UTF_8)), p.hash());
     }
 
@@ -308,8 +312,8 @@ class PolicyLoaderTest {
 
     @Test
     void toleranceAsPercentOrFraction() throws Exception {
-        assertEquals(0.1, loader.parse(replace(MINIMAL, "10%", "0.1"), FILE).checks().get(0).tolerance(), 1e-12);
-        assertEquals(0.125, loader.parse(replace(MINIMAL, "10%", "12.5%"), FILE).checks().get(0).tolerance(), 1e-12);
+        assertEquals(0.1, ((Comparison.Spec) loader.parse(replace(MINIMAL, "10%", "0.1"), FILE).checks().get(0)).tolerance(), 1e-12);
+        assertEquals(0.125, ((Comparison.Spec) loader.parse(replace(MINIMAL, "10%", "12.5%"), FILE).checks().get(0)).tolerance(), 1e-12);
         single(replace(MINIMAL, "10%", "10"), 17, 18, "spec.checks[0].tolerance", "reads as 1000%", "10% or a fraction like 0.1");
         single(replace(MINIMAL, "10%", "ten percent"), 17, 18, "spec.checks[0].tolerance", "percent like 10%");
     }
@@ -362,8 +366,7 @@ class PolicyLoaderTest {
                       minSamples: 50
                       arm: baseline
                 """, FILE);
-        CheckSpec c = p.checks().get(1);
-        assertEquals(CheckSpec.Type.THRESHOLD, c.type());
+        Threshold.Spec c = assertInstanceOf(Threshold.Spec.class, p.checks().get(1));
         assertEquals(0.99, c.min());
         assertEquals(50, c.minSamples());
         assertEquals("baseline", c.arm());
@@ -387,7 +390,7 @@ class PolicyLoaderTest {
                 18, 7, "spec.checks[1].totalQuery", "needs totalQuery");
         Policy p = loader.parse(MINIMAL + "    - name: bad\n      type: comparison\n      query: a{{arm}}\n"
                 + "      totalQuery: b{{ window }}\n      tolerance: 5%\n", FILE);
-        assertEquals("b{{ window }}", p.checks().get(1).totalQuery());
+        assertEquals("b{{ window }}", ((Comparison.Spec) p.checks().get(1)).totalQuery());
     }
 
     @Test

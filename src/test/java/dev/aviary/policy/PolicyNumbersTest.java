@@ -1,5 +1,7 @@
 package dev.aviary.policy;
 
+import dev.aviary.checks.Threshold;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -132,7 +134,7 @@ class PolicyNumbersTest {
     @Test
     void p99BoundsOnBucketsPass() throws Exception {
         for (String max : new String[] {"0.5", "250", "500", "1000", "3600000"}) {
-            assertEquals(Double.parseDouble(max), loader.parse(withP99("max: " + max), FILE).checks().get(1).max());
+            assertEquals(Double.parseDouble(max), ((Threshold.Spec) loader.parse(withP99("max: " + max), FILE).checks().get(1)).max());
         }
         single(withP99("max: 500\n      min: -1"), 21, 12, "spec.checks[1].min", "min -1 is not above 0");
     }

@@ -1,5 +1,7 @@
 package dev.aviary.policy;
 
+import dev.aviary.checks.CheckTypes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +63,7 @@ class SchemaAgreementTest {
     void enumsAndDefaultsMatchTheValidator() {
         List<String> presets = new ArrayList<>();
         schema.at("/$defs/check/properties/preset/enum").forEach(n -> presets.add(n.asText()));
-        assertEquals(Arrays.stream(CheckSpec.Preset.values()).map(CheckSpec.Preset::yamlName).toList(), presets);
+        assertEquals(new CheckTypes().presetNames(), presets);
         assertEquals(PolicyFields.API_VERSION, schema.at("/properties/apiVersion/const").asText());
         assertEquals(PolicyFields.KIND, schema.at("/properties/kind/const").asText());
         JsonNode spec = schema.at("/properties/spec/properties");
@@ -129,7 +131,7 @@ class SchemaAgreementTest {
         assertEquals("istio-latency-p99", then.at("/if/properties/preset/const").asText());
         List<Double> bounds = new ArrayList<>();
         then.at("/then/properties/max/enum").forEach(n -> bounds.add(n.asDouble()));
-        assertEquals(Arrays.stream(PresetBounds.latencyBuckets()).boxed().toList(), bounds);
+        assertEquals(Arrays.stream(dev.aviary.istio.IstioMetrics.durationBucketsMs()).boxed().toList(), bounds);
         assertEquals(0, then.at("/then/properties/min/exclusiveMinimum").asInt());
         JsonNode successRate = schema.at("/$defs/check/allOf/1");
         assertEquals("istio-success-rate", successRate.at("/if/properties/preset/const").asText());

@@ -1,5 +1,7 @@
 package dev.aviary.rollout;
 
+import dev.aviary.checks.CheckTypes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
-import dev.aviary.checks.JudgeFactory;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
@@ -40,7 +41,7 @@ class DeciderTest {
     static final Observation MISSING = new Observation.Missing("Prometheus did not answer");
     static final Observation SKEWED = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
 
-    final Decider decider = new Decider(new JudgeFactory()::create, new JudgeFactory().sampleRatioGuard());
+    final Decider decider = new Decider(new CheckTypes()::judge, new CheckTypes().sampleRatioGuard());
 
     /** One row: the situation, and what the daemon must decide in it. */
     record Row(String name, RolloutStatus state, LiveTraffic live, String request, ArmLabels arms, Observation checks,

@@ -150,7 +150,7 @@ class RolloutFailureTest extends RolloutFixture {
                 return observe(p, null, arms, window);
             }
         };
-        RolloutController c = controller(new IstioRouter(client), broken, judges::create, events::add);
+        RolloutController c = controller(new IstioRouter(client), broken, judges::judge, events::add);
         for (int i = 1; i < LIMIT; i++) assertEquals(Decision.HOLD, c.tick(policy).decision());
         RolloutController.TickResult r = c.tick(policy);
         assertEquals(Decision.PAUSE, r.decision(), "numbers in a message do not make a failure new: " + r.message());
@@ -264,7 +264,7 @@ class RolloutFailureTest extends RolloutFixture {
 
     @Test
     void aNotifierThatThrowsNeverStopsARollout() {
-        RolloutController c = controller(new IstioRouter(client), metrics, judges::create,
+        RolloutController c = controller(new IstioRouter(client), metrics, judges::judge,
                 e -> { throw new IllegalStateException("notification queue closed"); });
         assertEquals(Decision.START, c.tick(policy).decision());
         metrics.healthy();

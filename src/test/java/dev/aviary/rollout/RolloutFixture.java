@@ -1,9 +1,12 @@
 package dev.aviary.rollout;
 
+import dev.aviary.checks.CheckTypes;
+
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.istio.IstioPresets;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Judge;
-import dev.aviary.checks.JudgeFactory;
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.rollout.Notifier;
@@ -44,7 +47,7 @@ abstract class RolloutFixture {
     final ScriptedMetrics metrics = new ScriptedMetrics();
     final List<RolloutEvent> events = new ArrayList<>();
     final MovableClock clock = new MovableClock(Instant.parse("2026-11-22T10:00:00Z"));
-    final JudgeFactory judges = new JudgeFactory();
+    final CheckTypes judges = new CheckTypes();
     Policy policy;
 
     @BeforeEach
@@ -76,7 +79,7 @@ abstract class RolloutFixture {
     }
 
     RolloutController controller(TrafficRouter<?> router) {
-        return controller(router, metrics, judges::create, events::add);
+        return controller(router, metrics, judges::judge, events::add);
     }
 
     RolloutController controller(TrafficRouter<?> router, MetricSource metrics, Function<CheckSpec, Judge> judges, Notifier notifier) {
@@ -99,8 +102,7 @@ abstract class RolloutFixture {
                         new Step(30, null, null, Duration.ofMinutes(1)),
                         new Step(100, null, null, Duration.ZERO)),
                 maxStep, onTimeout, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE),
-                List.of(new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null,
-                        null, null, 0, null)),
+                List.of(new Comparison.Spec("errors", IstioPresets.ERROR_RATE, null, null, 0.1, null)),
                 0.01, 500, List.of(), null, "hash-1");
     }
 

@@ -61,7 +61,7 @@ class SimulatorAgreementTest extends RolloutFixture {
     /** Both paths decide {@code expected}, tick by tick, with the same phase, step and words. */
     void assertAlike(List<Tick> recording, List<Decision> expected) {
         RolloutController daemon = controller(new IstioRouter(client));
-        SimulatedRollout simulator = new SimulatedRollout(policy, new Decider(judges::create, judges.sampleRatioGuard()),
+        SimulatedRollout simulator = new SimulatedRollout(policy, new Decider(judges::judge, judges.sampleRatioGuard()),
                 new ArmLabels("v1", "v2", "image-classifier"));
         List<String> daemonSaid = new ArrayList<>(), simulatorSaid = new ArrayList<>();
         for (Tick tick : recording) {

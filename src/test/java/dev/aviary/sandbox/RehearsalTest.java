@@ -1,5 +1,7 @@
 package dev.aviary.sandbox;
 
+import dev.aviary.checks.Comparison;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -98,7 +100,7 @@ class RehearsalTest {
                 copy.steps().stream().map(s -> s.minDuration()).toList());
         assertEquals(Duration.ofMinutes(4), copy.maxStepDuration(), "1h / 15");
         assertEquals(Duration.ofSeconds(20), copy.noData().tolerate(), "5m / 15");
-        assertEquals(Duration.ofMillis(250), copy.checks().get(1).slowerThan(), "a latency bound is not time: unchanged");
+        assertEquals(Duration.ofMillis(250), ((Comparison.Spec) copy.checks().get(1)).slowerThan(), "a latency bound is not time: unchanged");
         assertEquals("30", copy.steps().get(0).headerRoute().value(), "a quoted value stays text");
         assertTrue(copy.notifications().isEmpty(), "a rehearsal never posts to a real webhook");
         assertEquals(Duration.ofMinutes(13), r.defaultTimeLimit(), "3 steps of at most 4m, and a minute");

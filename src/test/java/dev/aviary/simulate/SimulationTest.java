@@ -1,5 +1,9 @@
 package dev.aviary.simulate;
 
+import dev.aviary.checks.CheckTypes;
+
+import dev.aviary.checks.Threshold;
+import dev.aviary.checks.istio.IstioPresets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.aviary.checks.JudgeFactory;
 import dev.aviary.cli.SimulateCommand;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
@@ -68,8 +71,8 @@ class SimulationTest {
     @Test
     void sameSeedSameNumbersAndABadCanaryIsCaughtFasterThanFlaggerButNotFasterThanTheFloor() {
         List<Scenario> scenarios = List.of(Scenario.named("errors-1to5-20rps"));
-        List<Row> first = new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 60, 5).run(scenarios);
-        List<Row> again = new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 60, 5).run(scenarios);
+        List<Row> first = new Simulation(POLICY, Simulation.standardContenders(POLICY, new CheckTypes()), 60, 5).run(scenarios);
+        List<Row> again = new Simulation(POLICY, Simulation.standardContenders(POLICY, new CheckTypes()), 60, 5).run(scenarios);
         assertEquals(first, again);
         Map<String, Row> rows = byJudge(first);
         Row aviary = rows.get("aviary");
@@ -82,7 +85,7 @@ class SimulationTest {
 
     @Test
     void identicalCanaryIsRarelyRolledBackAndIsPromoted() {
-        Map<String, Row> rows = byJudge(new Simulation(POLICY, Simulation.standardContenders(POLICY, new JudgeFactory()), 100, 9)
+        Map<String, Row> rows = byJudge(new Simulation(POLICY, Simulation.standardContenders(POLICY, new CheckTypes()), 100, 9)
                 .run(List.of(Scenario.named("aa-20rps"))));
         Row aviary = rows.get("aviary");
         assertNull(aviary.power());
@@ -98,10 +101,10 @@ class SimulationTest {
      */
     @Test
     void p99SloAloneJudgesOnExceedanceCounts() {
-        CheckSpec p99 = new CheckSpec("p99-slo", CheckSpec.Type.THRESHOLD, CheckSpec.Preset.ISTIO_LATENCY_P99, null, null, 0, null, null, 500.0, 500, "canary");
+        CheckSpec p99 = new Threshold.Spec("p99-slo", IstioPresets.LATENCY_P99, null, null, 500.0, 500, "canary");
         Policy only = new Policy(POLICY.name(), POLICY.namespace(), POLICY.target(), POLICY.interval(), POLICY.steps(), POLICY.maxStepDuration(),
                 POLICY.onTimeout(), POLICY.noData(), List.of(p99), POLICY.alpha(), POLICY.minRequests(), List.of(), null, null);
-        AviaryContender aviary = new AviaryContender(only, new JudgeFactory());
+        AviaryContender aviary = new AviaryContender(only, new CheckTypes());
         Scenario slow = new Scenario("p99-2.5x", 20, Scenario.HEALTHY, Scenario.HEALTHY.slowerBy(2.5), Scenario.DEFAULT_HEADER_SHARE);
         Map<String, Row> good = byJudge(new Simulation(only, List.of(aviary), 40, 11).run(List.of(Scenario.named("aa-20rps"))));
         Map<String, Row> bad = byJudge(new Simulation(only, List.of(aviary), 40, 11).run(List.of(slow)));

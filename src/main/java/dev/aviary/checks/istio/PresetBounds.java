@@ -1,6 +1,5 @@
-package dev.aviary.policy;
+package dev.aviary.checks.istio;
 
-import dev.aviary.policy.CheckSpec.Preset;
 import dev.aviary.istio.IstioMetrics;
 
 import java.util.Arrays;
@@ -26,12 +25,13 @@ final class PresetBounds {
      * Empty when {@code value} suits the preset as its {@code field} (min or max); else a message starting with
      * the field and the value as written.
      */
-    static Optional<String> problem(Preset preset, String field, String written, double value) {
-        if (preset == Preset.ISTIO_SUCCESS_RATE) {
-            return value >= 0 && value <= 100 ? Optional.empty() : Optional.of(field + " " + written
-                    + " is outside 0–100; the success rate is a percentage, e.g. min: 99");
-        }
-        if (preset != Preset.ISTIO_LATENCY_P99) return Optional.empty();
+    static Optional<String> percentage(String field, String written, double value) {
+        return value >= 0 && value <= 100 ? Optional.empty() : Optional.of(field + " " + written
+                + " is outside 0–100; the success rate is a percentage, e.g. min: 99");
+    }
+
+    /** A latency bound in ms: positive, and for max one of the histogram's bucket bounds. */
+    static Optional<String> latency(String field, String written, double value) {
         if (value <= 0) {
             return Optional.of(field + " " + written + " is not above 0; a latency bound is a positive number of ms");
         }
