@@ -1,5 +1,6 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.Json;
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
 import static dev.aviary.traffic.istio.IstioFixtures.apply;
 import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
