@@ -102,6 +102,10 @@ public final class Decider {
         // a request that changes nothing is still consumed, with a write
         if (request != null && (status.phase() == Phase.Paused || status.phase().terminal())) save = true;
 
+        // a step is judged only on traffic the target serves as decided (KServe reports the split some time after the write)
+        if (status.phase() == Phase.Progressing && !live.ready()) {
+            return Standing.decided(status, save, StepRules.unsettled(status, policy, live, now));
+        }
         return switch (status.phase()) {
             case Pending -> new Standing(status, save, null, Standing.Next.START);
             case Progressing -> new Standing(status, save, null, Standing.Next.JUDGE);
