@@ -1,0 +1,77 @@
+package dev.aviary.traffic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Validates objects against a real CRD's {@code openAPIV3Schema} (per served version) with a JSON-schema validator
+ * library (networknt), as the API server would on a write; the mock API server checks none of this. Objects are
+ * closed where the CRD does not keep unknown fields (no {@code additionalProperties}, no
+ * {@code x-kubernetes-preserve-unknown-fields}): a real server prunes such fields silently, so a write holding one
+ * would be lost, and here it is a violation.
+ */
+public final class CrdSchema {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Map<String, JsonSchema> byVersion;
+
+    private CrdSchema(Map<String, JsonSchema> byVersion) {
+        this.byVersion = byVersion;
+    }
+
+    /** The CRD in the test resource {@code resource} (a YAML file; comment lines and a leading "---" are fine). */
+    public static CrdSchema load(String resource) {
+        try (InputStream in = CrdSchema.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("missing test resource " + resource);
+            JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(in);
+            JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4);
+            SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
+            Map<String, JsonSchema> byVersion = new HashMap<>();
+            for (JsonNode v : crd.path("spec").path("versions")) {
+                JsonNode schema = v.path("schema").path("openAPIV3Schema").deepCopy();
+                close(schema);
+                byVersion.put(v.path("name").asText(), factory.getSchema(schema, config));
+            }
+            return new CrdSchema(byVersion);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every way the object breaks the schema of its apiVersion, one line each; empty if none. */
+    public List<String> violations(Map<String, Object> object) {
+        String apiVersion = String.valueOf(object.get("apiVersion"));
+        JsonSchema schema = byVersion.get(apiVersion.substring(apiVersion.indexOf('/') + 1));
+        if (schema == null) return List.of("apiVersion " + apiVersion + " is not served by the CRD (" + byVersion.keySet() + ")");
+        List<String> out = new ArrayList<>();
+        for (ValidationMessage m : schema.validate(JSON.valueToTree(object))) out.add(m.getMessage());
+        return out;
+    }
+
+    /** additionalProperties: false wherever the API server would prune unknown fields. */
+    private static void close(JsonNode node) {
+        if (node instanceof ObjectNode o) {
+            if (o.has("properties") && !o.has("additionalProperties") && !o.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
+                o.put("additionalProperties", false);
+            }
+            o.fields().forEachRemaining(e -> close(e.getValue()));
+        } else if (node != null && node.isArray()) {
+            node.forEach(CrdSchema::close);
+        }
+    }
+}
