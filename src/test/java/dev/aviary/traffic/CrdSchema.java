@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
+import com.networknt.schema.Keyword;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
@@ -28,6 +31,9 @@ import java.util.Map;
 public final class CrdSchema {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> KUBERNETES_KEYWORDS = List.of("nullable", "x-kubernetes-preserve-unknown-fields",
+            "x-kubernetes-int-or-string", "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type",
+            "x-kubernetes-validations", "x-kubernetes-embedded-resource");
     private final Map<String, JsonSchema> byVersion;
 
     private CrdSchema(Map<String, JsonSchema> byVersion) {
@@ -39,7 +45,12 @@ public final class CrdSchema {
         try (InputStream in = CrdSchema.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing test resource " + resource);
             JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(in);
-            JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4);
+            // OpenAPI's structural schema is draft 4 plus Kubernetes' own x-kubernetes-* keywords and nullable, which
+            // describe merging and pruning, not validity: known to the validator, so it neither warns nor guesses
+            JsonMetaSchema openApi = JsonMetaSchema.builder(JsonMetaSchema.getV4())
+                    .keywords(KUBERNETES_KEYWORDS.stream().map(k -> (Keyword) new NonValidationKeyword(k)).toList()).build();
+            JsonSchemaFactory factory = JsonSchemaFactory.builder(JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4))
+                    .metaSchema(openApi).defaultMetaSchemaIri(openApi.getIri()).build();
             SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
             Map<String, JsonSchema> byVersion = new HashMap<>();
             for (JsonNode v : crd.path("spec").path("versions")) {
