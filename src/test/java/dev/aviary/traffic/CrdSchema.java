@@ -54,7 +54,12 @@ public final class CrdSchema {
             SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
             Map<String, JsonSchema> byVersion = new HashMap<>();
             for (JsonNode v : crd.path("spec").path("versions")) {
-                JsonNode schema = v.path("schema").path("openAPIV3Schema").deepCopy();
+                ObjectNode schema = v.path("schema").path("openAPIV3Schema").deepCopy();
+                // apiVersion, kind and metadata are the API server's own; some CRDs (Istio's) leave them out
+                ObjectNode properties = schema.with("properties");
+                if (!properties.has("apiVersion")) properties.putObject("apiVersion").put("type", "string");
+                if (!properties.has("kind")) properties.putObject("kind").put("type", "string");
+                if (!properties.has("metadata")) properties.putObject("metadata").put("type", "object");
                 close(schema);
                 byVersion.put(v.path("name").asText(), factory.getSchema(schema, config));
             }
