@@ -18,6 +18,7 @@ import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.secrets.Redactor;
 import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
+import dev.aviary.traffic.kserve.KServeRouter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -58,7 +59,7 @@ public class Beans {
     @Produces
     @Singleton
     TrafficRouters routers(KubernetesClient client) {
-        return TrafficRouters.of(new IstioRouter(client));
+        return TrafficRouters.of(new IstioRouter(client), new KServeRouter(client));
     }
 
     @Produces

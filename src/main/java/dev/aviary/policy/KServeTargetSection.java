@@ -2,7 +2,7 @@ package dev.aviary.policy;
 
 import java.util.Optional;
 
-/** {@code spec.target.kserve}: an InferenceService, moved by weight steps alone. */
+/** {@code spec.target.kserve}: an InferenceService (and optionally which component), moved by weight steps alone. */
 final class KServeTargetSection implements TargetKind {
 
     @Override
@@ -30,7 +30,13 @@ final class KServeTargetSection implements TargetKind {
         ks.checkKnown(PolicyFields.KSERVE);
         String isvc = ks.text("inferenceService", true);
         if (isvc != null && ks.check("inferenceService", Names.INFERENCE_SERVICE.check("inferenceService", isvc))) isvc = null;
-        return isvc == null ? null : new KServeTarget(isvc);
+        String component = ks.text("component", false);
+        if (component != null && ks.check("component", KServeTarget.COMPONENTS.contains(component) ? Optional.empty()
+                : Optional.of("component " + OneLine.quote(component) + " is not a KServe component; use one of "
+                + String.join(", ", KServeTarget.COMPONENTS) + " (default predictor)"))) {
+            return null;
+        }
+        return isvc == null ? null : new KServeTarget(isvc, component);
     }
 
     @Override

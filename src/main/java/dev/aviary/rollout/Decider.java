@@ -102,6 +102,15 @@ public final class Decider {
         // a request that changes nothing is still consumed, with a write
         if (request != null && (status.phase() == Phase.Paused || status.phase().terminal())) save = true;
 
+        // a step is judged only on traffic the target serves as decided (KServe reports the split some time after the
+        // write), and a rollout starts only on a target that serves its spec and has a canary to roll out
+        if (status.phase() == Phase.Progressing && !live.ready()) {
+            return Standing.decided(status, save, StepRules.unsettled(status, policy, live, now));
+        }
+        if (status.phase() == Phase.Pending && !live.ready()) {
+            RolloutStatus.Builder b = status.toBuilder();
+            return Standing.decided(status, save, Transition.hold(b, "waiting to start: " + live.unsettled()));
+        }
         return switch (status.phase()) {
             case Pending -> new Standing(status, save, null, Standing.Next.START);
             case Progressing -> new Standing(status, save, null, Standing.Next.JUDGE);

@@ -9,6 +9,7 @@ import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TrafficRouters;
+import dev.aviary.traffic.TrafficSplit;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -71,12 +72,14 @@ public class RolloutController {
         RoutedTarget<?> router = routers.route(policy.target(), policy.namespace()).orElse(null);
         if (router == null) {
             return hold(cr, policy, "no traffic router for " + policy.target().describe() + " in this version of Aviary"
-                    + " (Istio VirtualServices only); nothing is moved");
+                    + "; nothing is moved");
         }
         Instant now = clock.instant();
         LiveTraffic live;
         try {
             live = router.read();
+        } catch (TargetException.Gone e) {
+            return gone(cr, policy, e.getMessage(), now);
         } catch (TargetException e) {
             // a request stays on the CanaryRollout until a tick can act on it
             return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
@@ -113,6 +116,19 @@ public class RolloutController {
         } catch (TargetException e) {
             return null;
         }
+    }
+
+    /**
+     * The target was deleted: a rollout under way stops (paused, so the CanaryRollout keeps where it was and why);
+     * a finished or paused one just says so.
+     */
+    private TickResult gone(CanaryRollout cr, Policy policy, String why, Instant now) {
+        RolloutStatus s = cr.getStatus();
+        if (s.phase() != Phase.Pending && s.phase() != Phase.Progressing) return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + why);
+        RolloutStatus.Builder b = s.toBuilder();
+        b.settle(s.applied() != null ? s.applied() : Weights.of(TrafficSplit.BASELINE_ONLY));
+        return recorder.record(cr, policy, Transition.pause(b, s.canaryWeight(), "stopped: " + why
+                + "; nothing is moved. Recreate it and resume with: " + CanaryRollout.requestCommand(policy, "resume"), now));
     }
 
     private TickResult hold(CanaryRollout cr, Policy policy, String message) {

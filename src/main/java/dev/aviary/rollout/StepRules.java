@@ -142,6 +142,27 @@ final class StepRules {
                 "step " + (index + 1) + " passed (" + verdicts.size() + " checks pass): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
     }
 
+    /**
+     * Progressing, but the target does not serve the step's split yet (KServe still moving revisions, or not Ready):
+     * hold, and restart the step's window, so its evidence covers only traffic served as decided. Past the no-data
+     * tolerance, pause with what the target still reports: a target that never settles needs a person, and a
+     * rollback written to it would not settle either.
+     */
+    static Transition unsettled(RolloutStatus status, Policy policy, LiveTraffic live, Instant now) {
+        RolloutStatus.Builder b = status.toBuilder();
+        Instant since = status.noDataSince() == null ? now : Instant.parse(status.noDataSince());
+        b.noDataSince = since.toString();
+        b.stepStartedAt = now.toString();
+        Duration without = Duration.between(since, now);
+        String waiting = policy.target().describe() + " does not serve " + live.split().describe() + " yet: " + live.unsettled();
+        if (without.compareTo(policy.noData().tolerate()) > 0) {
+            return Transition.pause(b, live.split().canaryWeight(), waiting + " (for " + seconds(without) + ", tolerated: "
+                    + seconds(policy.noData().tolerate()) + "); check the target, then resume with: "
+                    + CanaryRollout.requestCommand(policy, "resume"), now, true);
+        }
+        return Transition.hold(b, "holding: " + waiting);
+    }
+
     /** The policy's action when a step runs out of time or of data: roll back, or pause for a person. */
     private static Transition giveUp(RolloutStatus.Builder b, LiveTraffic live, Policy.TimeoutAction action, String why, Instant now) {
         return action == Policy.TimeoutAction.ROLLBACK

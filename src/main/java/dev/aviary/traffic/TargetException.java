@@ -19,8 +19,15 @@ public class TargetException extends Exception {
     }
 
     /** The target does not exist or does not have the shape the policy expects. */
-    public static final class Invalid extends TargetException {
+    public static class Invalid extends TargetException {
         public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /** The target does not exist (deleted): a rollout on it stops rather than waits. */
+    public static final class Gone extends Invalid {
+        public Gone(String message) {
             super(message);
         }
     }

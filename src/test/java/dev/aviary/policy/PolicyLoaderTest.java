@@ -196,6 +196,15 @@ class PolicyLoaderTest {
                 "need an Istio target");
     }
 
+    @Test
+    void kserveTargetMayNameItsComponent() throws Exception {
+        String kserve = replace(MINIMAL.replaceAll("(?s)    istio:.*?(?=  steps:)", ""), "  target:",
+                "  target:\n    kserve: {inferenceService: fraud, component: transformer}");
+        assertEquals(new KServeTarget("fraud", "transformer"), loader.parse(kserve, FILE).target());
+        single(replace(kserve, "component: transformer", "component: ranker"), 7, 50, "spec.target.kserve.component",
+                "is not a KServe component; use one of predictor, transformer, explainer");
+    }
+
     // ------------------------------------------------------------------ steps
 
     @Test

@@ -106,6 +106,18 @@ class DeciderTest {
                         null, ARMS, HEALTHY, null, Decision.ADVANCE, Phase.Progressing, 0, "finishing the interrupted move to 70/30"),
                 row("a move tried too often pauses", intent(progressing(0, HEADER, 60), W30, HEADER, "7", TickFailures.LIMIT), live(HEADER),
                         null, ARMS, HEALTHY, null, Decision.PAUSE, Phase.Paused, 0, "could not finish the move to 70/30"),
+                row("a target that does not serve the split yet holds, even with evidence", progressing(1, W30, 60),
+                        LiveTraffic.unsettled(W30, "7", null, "traffic[] shows rev-2 at 0%"), null, ARMS, HEALTHY, null,
+                        Decision.HOLD, Phase.Progressing, 1, "does not serve 70/30 yet: traffic[] shows rev-2 at 0%"),
+                row("a target that never serves the split pauses past the no-data tolerance", noDataSince(progressing(1, W30, 400), 360),
+                        LiveTraffic.unsettled(W30, "7", null, "not Ready"), null, ARMS, HEALTHY, null,
+                        Decision.PAUSE, Phase.Paused, 1, "not Ready (for 6m, tolerated: 5m)"),
+                row("a rollout does not start on a target that has no canary to serve", RolloutStatus.pending(POLICY),
+                        LiveTraffic.unsettled(TrafficSplit.BASELINE_ONLY, "7", null, "no canary: spec.canary is empty"), null, ARMS, HEALTHY, null,
+                        Decision.HOLD, Phase.Pending, 0, "waiting to start: no canary"),
+                row("a hand edit outranks waiting for the target", progressing(1, W30, 60),
+                        LiveTraffic.unsettled(new TrafficSplit(50, null, 0), "7", null, "not Ready"), null, ARMS, HEALTHY, null,
+                        Decision.PAUSE, Phase.Paused, 1, "changed by someone else"),
                 row("a move overtaken by a hand edit pauses", intent(progressing(0, HEADER, 60), W30, HEADER, "7", 1),
                         new LiveTraffic(HEADER, "8", true, null), null, ARMS, HEALTHY, null, Decision.PAUSE, Phase.Paused, 0, "changed by someone else"));
     }
@@ -151,6 +163,13 @@ class DeciderTest {
         assertEquals(Standing.Next.JUDGE, s.next());
         assertNull(s.status().intended());
         assertEquals(NOW.toString(), s.status().stepStartedAt());
+    }
+
+    @Test
+    void waitingForTheTargetRestartsTheStepsWindow() {
+        Transition t = decide(progressing(1, W30, 60), LiveTraffic.unsettled(W30, "7", null, "not Ready"), null, ARMS, HEALTHY, null);
+        assertEquals(NOW.toString(), t.status().stepStartedAt(), "evidence counts only from when the split is served");
+        assertEquals(NOW.toString(), t.status().noDataSince(), "the wait counts against the no-data tolerance");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.Json;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;

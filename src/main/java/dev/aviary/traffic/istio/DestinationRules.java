@@ -1,5 +1,6 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.Json;
 import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.TargetException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.JsonPatch;
+import dev.aviary.traffic.Json;
 import dev.aviary.policy.Step;
 import dev.aviary.traffic.TargetException;
 

@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.CrdSchema;
+import dev.aviary.traffic.Json;
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
 import static dev.aviary.traffic.istio.IstioFixtures.apply;
 import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
@@ -49,6 +51,8 @@ class IstioRouterTest {
     static KubernetesClient client;
 
     private static final IstioSchema SCHEMA = IstioSchema.virtualService();
+    /** The same CRD through a JSON-schema validator library: what the hand-written check covers is not all it covers. */
+    private static final CrdSchema CRD = CrdSchema.load("/istio/crd/virtualservices.networking.istio.io.yaml");
 
     private IstioFixtures fixtures;
     private IstioRouter router;
@@ -110,6 +114,7 @@ class IstioRouterTest {
             assertEquals(canary, weightOf(after, "primary", "resnet101"));
             assertEquals(unmanaged(original), unmanaged(after), "only the managed weights may change at " + canary);
             assertEquals(List.of(), SCHEMA.violations(after));
+            assertEquals(List.of(), CRD.violations(after));
             assertEquals(new TrafficSplit(canary, null, 0), read(router, p).split());
             rv = newRv;
         }
@@ -183,6 +188,7 @@ class IstioRouterTest {
         assertFalse(only.containsKey("weight"));
         assertEquals(unmanaged(original), unmanaged(after));
         assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the header route as written");
+        assertEquals(List.of(), CRD.violations(after));
         assertEquals(new TrafficSplit(0, header, 0), read(router, p).split());
 
         apply(router, p, TrafficSplit.BASELINE_ONLY, rv);
@@ -281,6 +287,7 @@ class IstioRouterTest {
         assertEquals(new TrafficSplit(0, null, 20), read(router, p).split());
         assertEquals(unmanaged(original), unmanaged(fixtures.virtualService("v1alpha3")));
         assertEquals(List.of(), SCHEMA.violations(fixtures.virtualService("v1alpha3")));
+        assertEquals(List.of(), CRD.violations(fixtures.virtualService("v1alpha3")));
 
         apply(router, p, TrafficSplit.BASELINE_ONLY, rv);
         assertEquals(withoutServerFields(original), withoutServerFields(fixtures.virtualService("v1alpha3")));
@@ -334,6 +341,7 @@ class IstioRouterTest {
         assertEquals(50, weightOf(after, "primary", "resnet101"));
         assertEquals(unmanaged(original), unmanaged(after));
         assertEquals(List.of(), SCHEMA.violations(after));
+        assertEquals(List.of(), CRD.violations(after));
         assertEquals(new TrafficSplit(50, new HeaderMatch("x-cohort", MatchType.EXACT, "a"), 0), read(router, p).split());
     }
 
@@ -401,7 +409,9 @@ class IstioRouterTest {
     @CsvSource({"virtualservice-weight-100.yaml", "virtualservice-weight-70.yaml", "virtualservice-focused.yaml",
             "virtualservice-weight-70-v1beta1.yaml", "virtualservice-weight-70-v1.yaml"})
     void everyFixtureIsAValidVirtualService(String fixture) {
-        assertEquals(List.of(), SCHEMA.violations(fixtures.asMap(fixtures.createIstio(fixture))));
+        Map<String, Object> created = fixtures.asMap(fixtures.createIstio(fixture));
+        assertEquals(List.of(), SCHEMA.violations(created));
+        assertEquals(List.of(), CRD.violations(created));
     }
 
     // ---- errors --------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.CrdSchema;
+import dev.aviary.traffic.Json;
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
 import static dev.aviary.traffic.istio.IstioFixtures.apply;
 import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
@@ -60,6 +62,8 @@ class TutorialShapesTest {
     static KubernetesClient client;
 
     private static final IstioSchema SCHEMA = IstioSchema.virtualService();
+    /** The same CRD through a JSON-schema validator library: what the hand-written check covers is not all it covers. */
+    private static final CrdSchema CRD = CrdSchema.load("/istio/crd/virtualservices.networking.istio.io.yaml");
     private static final String BASELINE = "resnet50";
     private static final String CANARY = "resnet101";
     /** The header route's name when the managed route has none. */
@@ -107,6 +111,7 @@ class TutorialShapesTest {
         fixtures.createIstio(fixture);
         Map<String, Object> original = fixtures.virtualService("v1alpha3");
         assertEquals(List.of(), SCHEMA.violations(original), "the fixture is a valid VirtualService");
+        assertEquals(List.of(), CRD.violations(original));
         Policy p = new PolicyLoader().load(EXAMPLE_POLICY);
 
         LiveTraffic start = read(router, p);
@@ -342,6 +347,9 @@ class TutorialShapesTest {
                         ".spec.http[0].route[1].weight: must be an integer, got 30",
                         ".spec.http[0].timeout: must be a valid duration greater than 1ms, got 0.5ms"),
                 SCHEMA.violations(vs).stream().sorted().toList());
+        List<String> library = CRD.violations(vs);
+        assertTrue(library.stream().anyMatch(m -> m.contains("weight") && m.contains("integer")), library.toString());
+        assertTrue(library.stream().anyMatch(m -> m.contains("unit")), "the validator library sees the pruned field too: " + library);
     }
 
     // ---- one step, checked ---------------------------------------------------------------------------------------
@@ -363,6 +371,7 @@ class TutorialShapesTest {
         assertEquals(withoutServerFields(expected), withoutServerFields(after), "the object at " + split.describe());
         assertEquals(unmanaged(original), unmanaged(after), "only managed fields changed at " + split.describe());
         assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the object at " + split.describe());
+        assertEquals(List.of(), CRD.violations(after), "Istio's schema accepts the object at " + split.describe());
         assertEquals(split, read(router, p).split());
         assertEquals(rv, apply(router, p, split, rv), "re-applying " + split.describe() + " writes nothing");
         assertEquals(rv, Json.string(Json.map(fixtures.virtualService(version), "metadata"), "resourceVersion"));

@@ -1,5 +1,6 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.traffic.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.aviary.traffic.istio;
+package dev.aviary.traffic;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -11,35 +11,35 @@ import java.util.Objects;
  * Records an RFC 6902 JSON Patch while editing a working copy of the object. Every edit goes through here, so the
  * patch sent is exactly the edit made: no re-serialised object, no field Aviary does not manage.
  */
-final class JsonPatch {
+public final class JsonPatch {
 
     private final List<Map<String, Object>> ops = new ArrayList<>();
 
     /** Set {@code parent[key] = value}; records nothing when it already holds an equal value. */
-    void put(Map<String, Object> parent, String pointer, String key, Object value) {
+    public void put(Map<String, Object> parent, String pointer, String key, Object value) {
         if (parent.containsKey(key) && jsonEquals(parent.get(key), value)) return;
         String op = parent.containsKey(key) ? "replace" : "add";
         parent.put(key, value);
         ops.add(op(op, pointer + "/" + escape(key), value));
     }
 
-    void remove(Map<String, Object> parent, String pointer, String key) {
+    public void remove(Map<String, Object> parent, String pointer, String key) {
         if (!parent.containsKey(key)) return;
         parent.remove(key);
         ops.add(op("remove", pointer + "/" + escape(key), null));
     }
 
-    void insert(List<Object> list, String pointer, int index, Object value) {
+    public void insert(List<Object> list, String pointer, int index, Object value) {
         list.add(index, value);
         ops.add(op("add", pointer + "/" + index, value));
     }
 
-    void removeAt(List<Object> list, String pointer, int index) {
+    public void removeAt(List<Object> list, String pointer, int index) {
         list.remove(index);
         ops.add(op("remove", pointer + "/" + index, null));
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return ops.isEmpty();
     }
 
@@ -48,7 +48,7 @@ final class JsonPatch {
      * made on. The API server treats a resourceVersion in the patched object as a precondition and answers 409 when
      * the stored one differs (a {@code test} op would fail with 422 instead, indistinguishable from bad input).
      */
-    List<Map<String, Object>> guardedBy(String resourceVersion) {
+    public List<Map<String, Object>> guardedBy(String resourceVersion) {
         List<Map<String, Object>> all = new ArrayList<>(ops.size() + 1);
         all.add(op("replace", "/metadata/resourceVersion", resourceVersion));
         all.addAll(ops);
@@ -68,7 +68,7 @@ final class JsonPatch {
     }
 
     /** JSON equality: numbers by value (Jackson reads 20 as Integer, 20.0 as Double). */
-    static boolean jsonEquals(Object a, Object b) {
+    public static boolean jsonEquals(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y) {
             if (!finite(x) || !finite(y)) return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
             return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;

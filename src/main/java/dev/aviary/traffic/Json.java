@@ -1,4 +1,4 @@
-package dev.aviary.traffic.istio;
+package dev.aviary.traffic;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,35 +6,35 @@ import java.util.List;
 import java.util.Map;
 
 /** Navigation over the raw JSON maps of an Istio object (Jackson gives Map/List/String/Number/Boolean). */
-final class Json {
+public final class Json {
 
     private static final int MESSAGE_VALUE_LENGTH = 80;
 
     private Json() {}
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
+    public static Map<String, Object> map(Object o) {
         return o instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
+    public static List<Object> list(Object o) {
         return o instanceof List<?> l ? (List<Object>) l : null;
     }
 
-    static Map<String, Object> map(Map<String, Object> parent, String key) {
+    public static Map<String, Object> map(Map<String, Object> parent, String key) {
         return parent == null ? null : map(parent.get(key));
     }
 
-    static List<Object> list(Map<String, Object> parent, String key) {
+    public static List<Object> list(Map<String, Object> parent, String key) {
         return parent == null ? null : list(parent.get(key));
     }
 
-    static String string(Map<String, Object> parent, String key) {
+    public static String string(Map<String, Object> parent, String key) {
         return parent != null && parent.get(key) instanceof String s ? s : null;
     }
 
-    static Number number(Map<String, Object> parent, String key) {
+    public static Number number(Map<String, Object> parent, String key) {
         return parent != null && parent.get(key) instanceof Number n ? n : null;
     }
 
@@ -42,7 +42,7 @@ final class Json {
      * A value from the object as it may appear in a one-line message: control characters escaped, long values
      * cut, so a hand-edited field cannot break or flood the message.
      */
-    static String oneLine(Object o) {
+    public static String oneLine(Object o) {
         String s = String.valueOf(o);
         boolean cut = s.length() > MESSAGE_VALUE_LENGTH;
         if (cut) s = s.substring(0, MESSAGE_VALUE_LENGTH);
@@ -56,7 +56,7 @@ final class Json {
     }
 
     /** A mutable deep copy, so edits never reach the object the client returned. */
-    static Object deepCopy(Object o) {
+    public static Object deepCopy(Object o) {
         if (o instanceof Map<?, ?> m) {
             Map<String, Object> copy = new LinkedHashMap<>();
             m.forEach((k, v) -> copy.put(String.valueOf(k), deepCopy(v)));
@@ -70,7 +70,7 @@ final class Json {
         return o;
     }
 
-    static Map<String, Object> deepCopyMap(Map<String, Object> m) {
+    public static Map<String, Object> deepCopyMap(Map<String, Object> m) {
         return map(deepCopy(m));
     }
 }
