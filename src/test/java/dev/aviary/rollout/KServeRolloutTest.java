@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
-import dev.aviary.checks.JudgeFactory;
+import dev.aviary.checks.CheckTypes;
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.istio.IstioPresets;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.KServeTarget;
@@ -58,8 +60,7 @@ class KServeRolloutTest {
             List.of(new Step(20, null, null, Duration.ofMinutes(1)), new Step(50, null, null, Duration.ofMinutes(1)),
                     new Step(100, null, null, Duration.ZERO)),
             Duration.ofMinutes(10), Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE),
-            List.of(new CheckSpec("errors", CheckSpec.Type.COMPARISON, CheckSpec.Preset.ISTIO_ERROR_RATE, null, null, 0.1, null,
-                    null, null, 0, null)),
+            List.of(new Comparison.Spec("errors", IstioPresets.ERROR_RATE, null, null, 0.1, null)),
             0.01, 500, List.of(), null, "hash-1");
 
     KServeFixtures kserve;
@@ -72,9 +73,9 @@ class KServeRolloutTest {
         kserve = new KServeFixtures(client);
         kserve.create(KServeFixtures.tutorial());
         patches = new PatchRecorder(client);
-        JudgeFactory judges = new JudgeFactory();
+        CheckTypes judges = new CheckTypes();
         controller = new RolloutController(new RolloutRepository(client), TrafficRouters.of(new KServeRouter(patches.client())),
-                metrics, judges::create, judges.sampleRatioGuard(), events::add, clock);
+                metrics, judges::judge, judges.sampleRatioGuard(), events::add, clock);
     }
 
     @AfterEach
