@@ -100,7 +100,7 @@ class SandboxCommandTest {
         // the KServe demo names what this build lacks, in one line, and runs nothing
         LaunchResult kserve = launcher.launch("demo", "kserve");
         assertEquals(2, kserve.exitCode());
-        assertTrue(kserve.getErrorOutput().contains("aviary demo kserve: not in this build yet: no traffic router for InferenceServices"),
+        assertTrue(kserve.getErrorOutput().contains("aviary demo kserve: not in this build yet: no Knative metric presets"),
                 kserve.getErrorOutput());
         assertEquals(1, kserve.getErrorOutput().strip().lines().count(), kserve.getErrorOutput());
 
