@@ -1,5 +1,7 @@
 package dev.aviary.sim.kserve;
 
+import dev.aviary.sim.IstioExporter;
+import dev.aviary.sim.Pods;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,8 +51,8 @@ final class StandardReconciler {
     private final String namespace;
     private final Duration settle;
     private final Map<String, Deployment> deployments = new HashMap<>();
-    /** The HTTPRoute's backends as last reconciled: predictor service → weight. */
-    private Map<String, Long> route = Map.of();
+    /** The {@code version} label of each predictor service's pods, as Istio reports it (destination_version). */
+    private final Map<String, String> versions = new HashMap<>();
 
     StandardReconciler(String name, String namespace, Duration settle) {
         this.name = name;
@@ -74,10 +76,14 @@ final class StandardReconciler {
     static String canaryModel(Map<String, Object> isvc) {
         Map<String, Object> stable = Json.map(Json.map(isvc.get("spec")).get("predictor"));
         List<?> canaries = Json.list(Json.map(isvc.get("spec")).get("canary"));
-        String stableModel = ServerlessReconciler.predictorModel(stable);
-        if (canaries.isEmpty()) return stableModel;
-        String own = ServerlessReconciler.predictorModelOrNull(Json.map(Json.map(canaries.get(0)).get("predictor")));
-        return own != null ? own : stableModel;
+        if (canaries.isEmpty()) return ServerlessReconciler.predictorModel(stable);
+        return model(stable, Json.map(Json.map(canaries.get(0)).get("predictor")));
+    }
+
+    /** A canary's model: its own, else the stable predictor's it is merged over (buildCanaryPredictor). */
+    private static String model(Map<String, Object> stable, Map<String, Object> canaryPredictor) {
+        String own = ServerlessReconciler.predictorModelOrNull(canaryPredictor);
+        return own != null ? own : ServerlessReconciler.predictorModel(stable);
     }
 
     /** kserve pkg/constants PredictorServiceName. */
@@ -85,9 +91,19 @@ final class StandardReconciler {
         return predictorName instanceof String n && !n.isEmpty() ? isvc + "-" + n + "-predictor" : isvc + "-predictor";
     }
 
-    /** A Deployment that already ran before the simulation started: available at once. */
-    void seed(String service, String model) {
-        deployments.put(service, new Deployment(model, null, null));
+    /**
+     * What ran before the simulation started, available at once: the stable predictor, and the canaries the stored
+     * status reports ready.
+     */
+    void seed(Map<String, Object> isvc) {
+        Map<String, Object> stable = Json.map(Json.map(isvc.get("spec")).get("predictor"));
+        deployments.put(predictorService(name, stable.get("name")), new Deployment(ServerlessReconciler.predictorModel(stable), null, null));
+        Map<String, Long> served = split(isvc);
+        for (Object c : Json.list(Json.map(isvc.get("spec")).get("canary"))) {
+            Map<String, Object> predictor = Json.map(Json.map(c).get("predictor"));
+            String service = predictorService(name, predictor.get("name"));
+            if (served.containsKey(service)) deployments.put(service, new Deployment(model(stable, predictor), null, null));
+        }
     }
 
     /** The model a predictor service's pods serve now; null when none is available. */
@@ -96,12 +112,33 @@ final class StandardReconciler {
         return d == null ? null : d.serving();
     }
 
-    /** The split the HTTPRoute carries: predictor service → percent, backends at 0 left out. */
-    Map<String, Long> split() {
+    /** What Istio reports as destination_version for a predictor service's pods. */
+    String version(String service) {
+        return versions.getOrDefault(service, IstioExporter.UNKNOWN);
+    }
+
+    /**
+     * The HTTPRoute's backends (httproute_reconciler.go {@code applyCanaryWeights}) for the spec and the status as
+     * stored: predictor service → percent, backends at 0 left out. The stable service gets 100 minus the READY
+     * canaries' percents; a canary gets a backend only once its status says ready.
+     */
+    static Map<String, Long> split(Map<String, Object> isvc) {
+        String name = (String) Json.map(isvc.get("metadata")).get("name");
+        Map<String, Object> spec = Json.map(isvc.get("spec"));
+        Map<String, Boolean> ready = new HashMap<>();
+        for (Object cs : Json.list(Json.map(isvc.get("status")).get("canaryStatuses"))) {
+            if (Json.map(cs).get("name") instanceof String n) ready.put(n, Boolean.TRUE.equals(Json.map(cs).get("ready")));
+        }
         Map<String, Long> out = new HashMap<>();
-        route.forEach((s, w) -> {
-            if (w > 0) out.put(s, w);
-        });
+        long canaries = 0;
+        for (Object c : Json.list(spec.get("canary"))) {
+            Object canaryName = Json.map(Json.map(c).get("predictor")).get("name");
+            if (!(canaryName instanceof String n) || !ready.getOrDefault(n, false)) continue;
+            long percent = Json.map(c).get("trafficPercent") instanceof Number p ? p.longValue() : 0;
+            canaries += percent;
+            if (percent > 0) out.merge(predictorService(name, n), percent, Long::sum);
+        }
+        if (canaries < 100) out.merge(predictorService(name, Json.map(spec.get("predictor")).get("name")), 100 - canaries, Long::sum);
         return out;
     }
 
@@ -114,16 +151,17 @@ final class StandardReconciler {
 
         // reconcileCanaryDeployments
         List<Map<String, Object>> canaryStatuses = new ArrayList<>();
-        Map<String, Long> route = new LinkedHashMap<>();
-        long readyPercent = 0;
+        Map<String, String> labels = Json.map(Json.map(isvc.get("metadata")).get("labels")).entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
+        versions.clear();
+        versions.put(stable, podVersion(labels, stablePredictor, Map.of()));
         boolean allReady = true;
         List<?> canaries = Json.list(spec.get("canary"));
         for (Object c : canaries) {
             Map<String, Object> canary = Json.map(c);
             Map<String, Object> predictor = Json.map(canary.get("predictor"));
-            String own = ServerlessReconciler.predictorModelOrNull(predictor);
             String service = predictorService(name, predictor.get("name"));
-            boolean ready = deploy(service, own != null ? own : ServerlessReconciler.predictorModel(stablePredictor), now).available();
+            boolean ready = deploy(service, model(stablePredictor, predictor), now).available();
             long percent = canary.get("trafficPercent") instanceof Number n ? n.longValue() : 0;
             allReady &= ready;
             Map<String, Object> cs = new LinkedHashMap<>();
@@ -131,18 +169,10 @@ final class StandardReconciler {
             cs.put("ready", ready);
             cs.put("trafficPercent", (int) percent);
             canaryStatuses.add(cs);
-            // applyCanaryWeights: only ready canaries get a backend and count against the stable's share
-            if (ready) {
-                readyPercent += percent;
-                route.merge(service, percent, Long::sum);
-            }
+            versions.put(service, podVersion(labels, stablePredictor, predictor));
         }
-        Map<String, Long> backends = new LinkedHashMap<>();
-        backends.put(stable, 100 - readyPercent);
-        backends.putAll(route);
-        this.route = backends;
         // the Deployments no spec names any more are cleaned up (reconcileCanaryDeployments' orphan cleanup)
-        deployments.keySet().removeIf(s -> !backends.containsKey(s) && !isCanary(canaries, s));
+        deployments.keySet().retainAll(versions.keySet());
 
         Map<String, Object> old = Json.map(isvc.get("status"));
         Conditions conditions = new Conditions(Json.list(old.get("conditions")), now);
@@ -182,7 +212,13 @@ final class StandardReconciler {
         return d;
     }
 
-    private boolean isCanary(List<?> canaries, String service) {
-        return canaries.stream().anyMatch(c -> service.equals(predictorService(name, Json.map(Json.map(c).get("predictor")).get("name"))));
+    /**
+     * The pods' {@code version} label, which Istio reports as destination_version (else "unknown"): KServe puts the
+     * InferenceService's labels and the predictor's {@code labels} on the pods, a canary's over the stable's.
+     */
+    private static String podVersion(Map<String, String> isvcLabels, Map<String, Object> stable, Map<String, Object> canary) {
+        Map<String, String> labels = new HashMap<>(isvcLabels);
+        for (Map<String, Object> p : List.of(stable, canary)) Json.map(p.get("labels")).forEach((k, v) -> labels.put(k, String.valueOf(v)));
+        return Pods.versionLabel(labels);
     }
 }
