@@ -29,12 +29,7 @@ class KServeRehearsalTest {
 
     @Test
     void theTutorialsInferenceServiceIsRehearsedWithKServePlayedAndKnativeMetricsScraped() throws Exception {
-        Path manifests = Files.createDirectories(dir.resolve("manifests"));
-        copy("kserve/fraud-classifier-canary.yaml", manifests.resolve("fraud-classifier.yaml"));
-        Path policies = Files.createDirectories(dir.resolve("policies"));
-        copy("kserve/policies/fraud-classifier.yaml", policies.resolve("fraud-classifier.yaml"));
-
-        Rehearsal.Prepared p = Rehearsal.prepare(manifests, policies, CanaryScenario.ERRORS, new Rehearsal.Traffic(20, 0.1, null, 3));
+        Rehearsal.Prepared p = prepare("kserve/fraud-classifier-canary.yaml", "kserve/policies/fraud-classifier.yaml", 3);
         assertTrue(p.ok(), "an InferenceService policy is rehearsed, not refused: " + p.problems());
         Rehearsal r = p.rehearsal();
         assertEquals(List.of(), r.contents().services(), "no VirtualService to simulate");
@@ -69,12 +64,7 @@ class KServeRehearsalTest {
 
     @Test
     void theTutorialsStandardModeInferenceServiceSplitsByCanaryStatusAndReportsIstioMetricsPerPredictorService() throws Exception {
-        Path manifests = Files.createDirectories(dir.resolve("manifests"));
-        copy("kserve/standard/fraud-classifier.yaml", manifests.resolve("fraud-classifier.yaml"));
-        Path policies = Files.createDirectories(dir.resolve("policies"));
-        copy("kserve/standard/policies/fraud-classifier.yaml", policies.resolve("fraud-classifier.yaml"));
-
-        Rehearsal.Prepared p = Rehearsal.prepare(manifests, policies, CanaryScenario.ERRORS, new Rehearsal.Traffic(20, 0.1, null, 5));
+        Rehearsal.Prepared p = prepare("kserve/standard/fraud-classifier.yaml", "kserve/standard/policies/fraud-classifier.yaml", 5);
         assertTrue(p.ok(), "a Standard-mode InferenceService policy is rehearsed: " + p.problems());
         Rehearsal r = p.rehearsal();
         KServeSimulator.Service s = r.contents().inferenceServices().get(0);
@@ -114,6 +104,15 @@ class KServeRehearsalTest {
                         "KServe names each Deployment like its Service");
             }
         }
+    }
+
+    /** The manifest and policy copied into directories as a user has them, prepared facing a canary with errors. */
+    private Rehearsal.Prepared prepare(String manifest, String policy, long seed) throws Exception {
+        Path manifests = Files.createDirectories(dir.resolve("manifests"));
+        copy(manifest, manifests.resolve("fraud-classifier.yaml"));
+        Path policies = Files.createDirectories(dir.resolve("policies"));
+        copy(policy, policies.resolve("fraud-classifier.yaml"));
+        return Rehearsal.prepare(manifests, policies, CanaryScenario.ERRORS, new Rehearsal.Traffic(20, 0.1, null, seed));
     }
 
     private static void copy(String resource, Path to) throws Exception {
