@@ -64,7 +64,7 @@ class KServeRehearsalTest {
 
     @Test
     void theTutorialsStandardModeInferenceServiceSplitsByCanaryStatusAndReportsIstioMetricsPerPredictorService() throws Exception {
-        Rehearsal.Prepared p = prepare("kserve/standard/fraud-classifier.yaml", "kserve/standard/policies/fraud-classifier.yaml", 5);
+        Rehearsal.Prepared p = prepare("kserve/standard/manifests/fraud-classifier.yaml", "kserve/standard/policies/fraud-classifier.yaml", 5);
         assertTrue(p.ok(), "a Standard-mode InferenceService policy is rehearsed: " + p.problems());
         Rehearsal r = p.rehearsal();
         KServeSimulator.Service s = r.contents().inferenceServices().get(0);

@@ -20,7 +20,7 @@ class StandardReconcilerTest {
 
     final StandardReconciler kserve = new StandardReconciler("fraud-classifier", "kserve-deployments", SETTLE);
     Instant now = Instant.parse("2026-11-20T10:00:00Z");
-    Map<String, Object> isvc = ServerlessReconcilerTest.load("kserve/standard/fraud-classifier.yaml");
+    Map<String, Object> isvc = ServerlessReconcilerTest.load("kserve/standard/manifests/fraud-classifier.yaml");
 
     @Test
     void theCanaryGetsItsPercentOnlyOnceItsDeploymentIsReady() {
