@@ -229,7 +229,10 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         }
         String model = KServeSimulator.model(isvc.object());
         String previous = null;
-        if (KServeSimulator.reported(isvc.object())) {
+        if (KServeSimulator.standard(isvc.object())) {
+            notes.add(isvc.source() + ": " + isvc.describe() + " runs in Standard mode: its spec.canary model " + model + " serves as the"
+                    + " canary, the stable predictor like the baseline; their Istio sidecars report the requests per predictor service");
+        } else if (KServeSimulator.reported(isvc.object())) {
             notes.add(isvc.source() + ": " + isvc.describe() + " carries KServe's status: the sandbox continues from it; its latest revision"
                     + " serves " + model + " as the canary, earlier ones serve like the baseline");
         } else {

@@ -1,10 +1,7 @@
 package dev.aviary.sim;
 
-import dev.aviary.istio.IstioMetrics;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -34,8 +31,6 @@ import org.jboss.logging.Logger;
 public final class MeshSimulator implements AutoCloseable {
 
     static final String REQUEST_PATH = "/v1/models/model:predict";
-    private static final String[] LABELS = {"reporter", "source_workload", "destination_service_name", "destination_service_namespace",
-        "destination_workload", "destination_version", "response_code", "request_protocol"};
     private static final long TICK_MS = 100;
     private static final List<String> ISTIO_VERSIONS = List.of("networking.istio.io/v1", "networking.istio.io/v1beta1",
         "networking.istio.io/v1alpha3");
@@ -59,8 +54,7 @@ public final class MeshSimulator implements AutoCloseable {
     private final Map<String, Routing> routing = new ConcurrentHashMap<>();
     private final Random rng;
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Counter requests;
-    private final Histogram duration;
+    private final IstioExporter istio;
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "mesh-simulator");
         t.setDaemon(true);
@@ -73,10 +67,7 @@ public final class MeshSimulator implements AutoCloseable {
         this.services = List.copyOf(services);
         this.rng = new Random(seed);
         for (Service s : services) s.versions().forEach((v, b) -> behaviour.put(key(s, v), b));
-        requests = Counter.builder().name(IstioMetrics.REQUESTS).help("Requests served, as Istio's sidecars count them")
-                .labelNames(LABELS).register(registry);
-        duration = Histogram.builder().name(IstioMetrics.REQUEST_DURATION).help("Request duration, as Istio measures it")
-                .classicOnly().classicUpperBounds(IstioMetrics.durationBucketsMs()).labelNames(LABELS).register(registry);
+        istio = new IstioExporter(registry);
     }
 
     /** Start sending traffic and serving /metrics on a free loopback port. */
@@ -161,15 +152,12 @@ public final class MeshSimulator implements AutoCloseable {
     private void record(Service s, Pods.Backend backend) {
         if (backend == null) {
             // a subset the DestinationRule does not define (Istio's 503 NR) or without pods (UH): no model sees it
-            requests.labelValues("destination", "istio-ingressgateway", s.host(), s.namespace(), "unknown", "unknown", "503", "http").inc();
+            istio.unrouted(s.host(), s.namespace());
             return;
         }
         ArmBehaviour b = behaviour.get(key(s, backend.version()));
         if (b == null) return;
-        String code = b.sampleError(rng) ? "503" : "200";
-        String[] labels = {"destination", "istio-ingressgateway", s.host(), s.namespace(), backend.workload(), backend.version(), code, "http"};
-        requests.labelValues(labels).inc();
-        duration.labelValues(labels).observe(b.sampleLatencyMs(rng));
+        istio.served(s.host(), s.namespace(), backend.workload(), backend.version(), b.sampleError(rng) ? 503 : 200, b.sampleLatencyMs(rng));
     }
 
     private static String key(Service s, String version) {

@@ -183,7 +183,7 @@ class SandboxCommandTest {
         return docs;
     }
 
-    private static void inOrder(String out, String... parts) {
+    static void inOrder(String out, String... parts) {
         int at = 0;
         for (String part : parts) {
             int found = out.indexOf(part, at);

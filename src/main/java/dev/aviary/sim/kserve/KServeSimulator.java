@@ -1,6 +1,7 @@
 package dev.aviary.sim.kserve;
 
 import dev.aviary.sim.ArmBehaviour;
+import dev.aviary.sim.IstioExporter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -63,11 +64,14 @@ public final class KServeSimulator implements AutoCloseable {
     private final Clock clock;
     private final Random rng;
     private final Map<String, ServerlessReconciler> reconcilers = new ConcurrentHashMap<>();
-    /** Per InferenceService, the split KServe reports: revision → percent. */
+    private final Map<String, StandardReconciler> standard = new ConcurrentHashMap<>();
+    /** Per InferenceService, the split KServe reports: revision (Serverless) or predictor service (Standard) → percent. */
     private final Map<String, Map<String, Long>> split = new ConcurrentHashMap<>();
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Gauge requests;
     private final Histogram latencies;
+    /** Standard mode has no Knative: the predictor services' Istio sidecars report the requests. */
+    private final IstioExporter istio;
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "kserve-simulator");
         t.setDaemon(true);
@@ -88,6 +92,7 @@ public final class KServeSimulator implements AutoCloseable {
                 .labelNames(KnativeMetrics.LABELS).register(registry);
         latencies = Histogram.builder().name(KnativeMetrics.REQUEST_LATENCIES).help("The response time in millisecond").classicOnly()
                 .classicUpperBounds(KnativeMetrics.latencyBucketsMs()).labelNames(KnativeMetrics.LABELS).register(registry);
+        istio = new IstioExporter(registry);
     }
 
     /** Start reconciling, sending traffic and serving /metrics on a free loopback port. */
@@ -98,9 +103,18 @@ public final class KServeSimulator implements AutoCloseable {
         return this;
     }
 
-    /** The model an InferenceService's predictor serves (its first container's image, else a storageUri). */
+    /**
+     * The model under rollout (its first container's image, else a storageUri): the predictor's in Serverless mode,
+     * the first spec.canary entry's (over the stable predictor's) in Standard mode.
+     */
     public static String model(GenericKubernetesResource isvc) {
-        return ServerlessReconciler.model(isvc.getAdditionalProperties());
+        return standard(isvc) ? StandardReconciler.canaryModel(isvc.getAdditionalProperties())
+                : ServerlessReconciler.model(isvc.getAdditionalProperties());
+    }
+
+    /** Whether KServe runs the InferenceService in Standard (RawDeployment) mode: Deployments, spec.canary[]. */
+    public static boolean standard(GenericKubernetesResource isvc) {
+        return StandardReconciler.standard(isvc.getAdditionalProperties());
     }
 
     /** Whether the object carries a status KServe reported (the simulator then continues from it). */
@@ -113,7 +127,7 @@ public final class KServeSimulator implements AutoCloseable {
         return server.getPort();
     }
 
-    /** The split last read from an InferenceService's status (revision → percent), empty before any. */
+    /** The split last read from an InferenceService's status (revision or predictor service → percent), empty before any. */
     public Map<String, Long> split(String namespace, String name) {
         return Map.copyOf(split.getOrDefault(namespace + "/" + name, Map.of()));
     }
@@ -143,16 +157,38 @@ public final class KServeSimulator implements AutoCloseable {
         if (isvc == null) {
             split.remove(key); // deleted: nothing serves
             reconcilers.remove(key);
+            standard.remove(key);
             return;
         }
         Map<String, Object> json = new HashMap<>(isvc.getAdditionalProperties());
         json.put("metadata", client.getKubernetesSerialization().convertValue(isvc.getMetadata(), Map.class));
+        if (StandardReconciler.standard(json)) {
+            reconcileStandard(s, key, isvc, json);
+            return;
+        }
         split.put(key, split(Json.map(Json.map(Json.map(json.get("status")).get("components")).get("predictor")).get("traffic")));
         ServerlessReconciler r = reconcilers.computeIfAbsent(key, k -> adopt(s, json));
         Map<String, Object> status = r.reconcile(json, clock.instant());
         if (status.equals(json.get("status"))) return;
         isvc.getAdditionalProperties().put("status", status);
         client.genericKubernetesResources(CONTEXT).inNamespace(s.namespace()).resource(isvc).updateStatus();
+    }
+
+    /** Standard mode: the route follows spec.canary and the stored canaryStatuses, as KServe's HTTPRoute does. */
+    private void reconcileStandard(Service s, String key, GenericKubernetesResource isvc, Map<String, Object> json) {
+        split.put(key, StandardReconciler.split(json));
+        StandardReconciler r = standard.computeIfAbsent(key, k -> adoptStandard(s, json));
+        Map<String, Object> status = r.reconcile(json, clock.instant());
+        if (status.equals(json.get("status"))) return;
+        isvc.getAdditionalProperties().put("status", status);
+        client.genericKubernetesResources(CONTEXT).inNamespace(s.namespace()).resource(isvc).updateStatus();
+    }
+
+    /** The stable predictor ran before; canaries KServe already reported ready are running too. */
+    private StandardReconciler adoptStandard(Service s, Map<String, Object> isvc) {
+        StandardReconciler r = new StandardReconciler(s.name(), s.namespace(), settle);
+        r.seed(isvc);
+        return r;
     }
 
     /** A reconciler that continues from what the object says already happened (its status), or from its history. */
@@ -206,10 +242,14 @@ public final class KServeSimulator implements AutoCloseable {
                 String key = s.namespace() + "/" + s.name();
                 Map<String, Long> weights = split.getOrDefault(key, Map.of());
                 ServerlessReconciler r = reconcilers.get(key);
+                StandardReconciler raw = standard.get(key);
                 long total = weights.values().stream().mapToLong(Long::longValue).sum();
-                if (r == null || total <= 0) continue;
+                if (r == null && raw == null || total <= 0) continue;
                 long n = ArmBehaviour.poisson(rng, s.rps() * TICK_MS / 1000.0);
-                for (long i = 0; i < n; i++) serve(s, r, pick(weights, total));
+                for (long i = 0; i < n; i++) {
+                    if (raw != null) serve(s, raw, pick(weights, total));
+                    else serve(s, r, pick(weights, total));
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("kserve simulator tick failed", e);
@@ -236,6 +276,18 @@ public final class KServeSimulator implements AutoCloseable {
             Integer.toString(code), code / 100 + "xx"};
         requests.labelValues(labels).inc();
         latencies.labelValues(labels).observe(b.sampleLatencyMs(rng));
+    }
+
+    /** One request to a predictor service: its sidecar reports it; a service without available pods answers 503. */
+    private void serve(Service s, StandardReconciler r, String service) {
+        String model = r.serving(service);
+        if (model == null) {
+            istio.unrouted(service, s.namespace());
+            return;
+        }
+        ArmBehaviour b = s.models().getOrDefault(model, s.otherwise());
+        // KServe names the Deployment like the Service, so the workload is the predictor service's name too
+        istio.served(service, s.namespace(), service, r.version(service), b.sampleError(rng) ? 503 : 200, b.sampleLatencyMs(rng));
     }
 
     /** A stable made-up ReplicaSet and pod hash, as Kubernetes names a Deployment's pods. */

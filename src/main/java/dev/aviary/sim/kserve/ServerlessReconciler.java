@@ -65,14 +65,24 @@ final class ServerlessReconciler {
 
     /** What model a predictor serves: its first container's image, else a storageUri. */
     static String model(Map<String, Object> isvc) {
-        Map<String, Object> predictor = Json.map(Json.map(isvc.get("spec")).get("predictor"));
+        return predictorModel(Json.map(Json.map(isvc.get("spec")).get("predictor")));
+    }
+
+    /** What model a predictor spec serves; "unknown" when it names none. */
+    static String predictorModel(Map<String, Object> predictor) {
+        String model = predictorModelOrNull(predictor);
+        return model == null ? "unknown" : model;
+    }
+
+    /** What model a predictor spec names, null when none (a Standard-mode canary then serves the stable's). */
+    static String predictorModelOrNull(Map<String, Object> predictor) {
         for (Object c : Json.list(predictor.get("containers"))) {
             if (Json.map(c).get("image") instanceof String image) return image;
         }
         for (Object v : predictor.values()) {
             if (Json.map(v).get("storageUri") instanceof String uri) return uri;
         }
-        return "unknown";
+        return null;
     }
 
     /** Reconcile once; the status KServe would write now. */
