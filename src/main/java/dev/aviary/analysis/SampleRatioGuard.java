@@ -14,6 +14,11 @@ package dev.aviary.analysis;
  * valid e-process for the composite null (see {@link TwoSampleBernoulliMixture} for the argument). Each step has a
  * fresh e-process; the budget {@link StepContext#alpha()} is split evenly across the steps (false pauses over the
  * whole rollout &le; alpha by the union bound).
+ *
+ * <p>No mismatch is declared before each arm should have {@link StepContext#minRequests()} requests in the step: right after
+ * a weight change the mesh still routes some requests by the old weights for a few seconds (Envoy's config push, a
+ * scrape or two of lag), which early, small windows over-weight. Ignoring early looks only delays a pause, so the
+ * e-process' guarantee stands.
  */
 public final class SampleRatioGuard implements Judge {
 
@@ -51,6 +56,9 @@ public final class SampleRatioGuard implements Judge {
         if (!(observation instanceof Observation.Counts c)) return Outcome.NO_DATA;
         long nc = c.canary().total(), nb = c.baseline().total();
         if (nc + nb == 0) return Outcome.NO_DATA;
+        // by the expected split, not the observed one: a canary that gets nothing (wrong labels) is still caught
+        double expected = step.expectedCanaryShare();
+        if (Math.min(expected, 1 - expected) * (nc + nb) < step.minRequests()) return Outcome.INCONCLUSIVE;
         double alphaPerStep = step.alpha() / Math.max(1, step.stepCount());
         return logEValue(nc, nb, step.expectedCanaryShare()) >= Math.log(1 / alphaPerStep) ? Outcome.FAIL : Outcome.PASS;
     }
@@ -70,7 +78,9 @@ public final class SampleRatioGuard implements Judge {
         double e = Explain.exp(logEValue(nc, nb, expected));
         String counts = "canary got " + Explain.percent(observed) + " of requests (" + nc + " of " + (nc + nb) + "), the policy's split gives it "
                 + Explain.percent(expected);
-        String message = outcome == Outcome.FAIL
+        String message = outcome == Outcome.INCONCLUSIVE
+                ? counts + "; judged once the split gives each arm " + step.minRequests() + " requests in this step"
+                : outcome == Outcome.FAIL
                 ? counts + " (e-value " + Explain.number(e) + "): the routing does not match the policy (missing DestinationRule subset, wrong arm labels?): pause"
                 : counts + ": routing matches the policy";
         Evidence evidence = new Evidence(nb, null, nc, null, observed, expected * (1 - relativeTolerance),

@@ -34,8 +34,22 @@ class GuardAndThresholdTest {
         SampleRatioGuard guard = new SampleRatioGuard();
         assertEquals(Outcome.PASS, guard.judge("srm", counts(10_000, 3), new StepContext(Double.NaN, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
         assertEquals(Outcome.NO_DATA, guard.judge("srm", counts(0, 0), new StepContext(0.3, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
-        // Few requests cannot show a mismatch.
-        assertEquals(Outcome.PASS, guard.judge("srm", counts(12, 8), new StepContext(0.3, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
+        // Few requests cannot show a mismatch: the guard waits until the split gives each arm minRequests.
+        assertEquals(Outcome.INCONCLUSIVE, guard.judge("srm", counts(12, 8), new StepContext(0.3, 0, 3, 0.01, 500), JudgeMemory.EMPTY).outcome());
+    }
+
+    @Test
+    void guardWaitsOutTheFirstSecondsOfAStepButNotAMissingCanary() {
+        SampleRatioGuard guard = new SampleRatioGuard();
+        StepContext weight30 = new StepContext(0.30, 1, 4, 0.01, 100);
+        // Seen in the sandbox 2 s after 100/0 -> 70/30: the mesh still routed by the old weights for a moment.
+        Verdict early = guard.judge("srm", counts(263, 48), weight30, JudgeMemory.EMPTY);
+        assertEquals(Outcome.INCONCLUSIVE, early.outcome(), early.message());
+        assertTrue(early.message().contains("judged once the split gives each arm 100 requests"), early.message());
+        // The same share with ten times the requests is a real mismatch.
+        assertEquals(Outcome.FAIL, guard.judge("srm", counts(2_630, 480), weight30, JudgeMemory.EMPTY).outcome());
+        // A canary no request reaches (wrong labels) is judged by the split it should get, not the 0 it got.
+        assertEquals(Outcome.FAIL, guard.judge("srm", counts(400, 0), weight30, JudgeMemory.EMPTY).outcome());
     }
 
     @Test
