@@ -15,6 +15,10 @@ public class DemoCommand implements Callable<Integer> {
             description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @CommandLine.Option(names = "--dump", paramLabel = "DIR",
+            description = "Write the final state of every object (the targets, the CanaryRollouts, the Events) as YAML, one file each.")
+    java.nio.file.Path dump;
+
     @CommandLine.Parameters(arity = "0..1", paramLabel = "WHICH", description = "istio (the default) or kserve: the KServe tutorial's"
             + " fraud classifier, an InferenceService rolled out with canaryTrafficPercent.")
     String which;
@@ -29,6 +33,10 @@ public class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (dump != null && dev.aviary.sandbox.Dump.unusable(dump) != null) {
+            System.err.println("aviary demo: " + dev.aviary.sandbox.Dump.unusable(dump));
+            return 2;
+        }
         if ("kserve".equals(which)) return kserve();
         if (which != null && !"istio".equals(which)) {
             System.err.println("aviary demo: unknown demo '" + which + "'; use istio (the default) or kserve");
@@ -39,7 +47,7 @@ public class DemoCommand implements Callable<Integer> {
                 traffic, and a real Prometheus (%s) scraping it.
                   default/image-classifier  ResNet50 -> ResNet101, a good canary: expect promotion
                   payments/fraud-detector   XGBoost v7 -> v8, 5x the error rate: expect rollback""".formatted(prometheusUrl));
-        return run.run(Rehearsal.demo(), timeout, null, System.out);
+        return run.run(Rehearsal.demo(), timeout, dump, System.out);
     }
 
     /** The KServe tutorial's fraud classifier, a good and a bad random-forest canary side by side. */
@@ -52,6 +60,6 @@ public class DemoCommand implements Callable<Integer> {
                   kserve-deployments/fraud-classifier  a good canary: expect promotion (canaryTrafficPercent removed)
                   %s/fraud-classifier   5x the error rate: expect rollback (canaryTrafficPercent: 0)""".formatted(prometheusUrl,
                 Rehearsal.KSERVE_BAD_NAMESPACE));
-        return run.run(Rehearsal.kserveDemo(), timeout, null, System.out);
+        return run.run(Rehearsal.kserveDemo(), timeout, dump, System.out);
     }
 }
