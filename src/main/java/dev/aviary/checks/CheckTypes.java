@@ -3,6 +3,7 @@ package dev.aviary.checks;
 import dev.aviary.analysis.Judge;
 import dev.aviary.analysis.SampleRatioGuard;
 import dev.aviary.checks.istio.IstioPresets;
+import dev.aviary.checks.knative.KnativePresets;
 import dev.aviary.metrics.Measure;
 import dev.aviary.metrics.Measures;
 import dev.aviary.metrics.RequestMetrics;
@@ -12,6 +13,7 @@ import dev.aviary.policy.OneLine;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyNode;
 import dev.aviary.policy.Suggestions;
+import dev.aviary.policy.Target;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +33,8 @@ public final class CheckTypes implements CheckReader, Measures {
 
     private final Map<String, CheckType<?>> types = new LinkedHashMap<>();
     private final Map<String, Preset> presets = new LinkedHashMap<>();
+    /** Each preset's family, which says which target kinds its metrics measure. */
+    private final Map<String, PresetFamily> familyOf = new LinkedHashMap<>();
     private final List<PresetFamily> families;
     private final JudgeSettings settings;
     /** For each field some preset takes, the presets that take it. */
@@ -42,7 +46,7 @@ public final class CheckTypes implements CheckReader, Measures {
     }
 
     public CheckTypes(JudgeSettings settings) {
-        this(List.of(new Comparison(), new Threshold(), new MannWhitney()), List.of(new IstioPresets()), settings);
+        this(List.of(new Comparison(), new Threshold(), new MannWhitney()), List.of(new IstioPresets(), new KnativePresets()), settings);
     }
 
     public CheckTypes(List<CheckType<?>> types, List<PresetFamily> families, JudgeSettings settings) {
@@ -50,6 +54,7 @@ public final class CheckTypes implements CheckReader, Measures {
         for (PresetFamily f : families) {
             for (Preset p : f.presets()) {
                 presets.put(p.name(), p);
+                familyOf.put(p.name(), f);
                 for (String field : p.fields()) presetFields.computeIfAbsent(field, k -> new ArrayList<>()).add(p.name());
             }
         }
@@ -130,6 +135,24 @@ public final class CheckTypes implements CheckReader, Measures {
         if (type == null) return null;
         otherTypesFields(c, type);
         return type.read(new CheckInput(c, name, preset, presetText, fields, minRequests));
+    }
+
+    /**
+     * A preset over one mesh's metrics cannot measure another mesh's target (Istio's sidecar series carry no Knative
+     * revision, and the reverse): left alone, the check would hold for want of data at run time.
+     */
+    @Override
+    public void checkTarget(PolicyNode c, Target target) {
+        String name = c.text("preset", false);
+        PresetFamily family = name == null ? null : familyOf.get(name);
+        if (family == null || family.serves(target)) return;
+        String suffix = name.substring(name.indexOf('-') + 1);
+        List<String> instead = presets.keySet().stream()
+                .filter(p -> familyOf.get(p).serves(target) && p.substring(p.indexOf('-') + 1).equals(suffix)).toList();
+        List<String> served = presets.keySet().stream().filter(p -> familyOf.get(p).serves(target)).toList();
+        c.problemAt("preset", "preset " + name + " reads metrics that do not measure " + target.describe() + "; "
+                + (instead.isEmpty() ? (served.isEmpty() ? "write the check's query instead"
+                        : "its presets are " + String.join(", ", served)) : "use " + instead.get(0)));
     }
 
     /** A field only other types read (beyond the documented ones) would otherwise pass silently. */

@@ -1,8 +1,6 @@
 package dev.aviary.cli;
 
-import dev.aviary.policy.KServeTarget;
 import dev.aviary.sandbox.Rehearsal;
-import dev.aviary.traffic.TrafficRouters;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,23 +15,28 @@ public class DemoCommand implements Callable<Integer> {
             description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @CommandLine.Option(names = "--dump", paramLabel = "DIR",
+            description = "Write the final state of every object (the targets, the CanaryRollouts, the Events) as YAML, one file each.")
+    java.nio.file.Path dump;
+
     @CommandLine.Parameters(arity = "0..1", paramLabel = "WHICH", description = "istio (the default) or kserve: the KServe tutorial's"
             + " fraud classifier, an InferenceService rolled out with canaryTrafficPercent.")
     String which;
 
     private final SandboxRun run;
     private final String prometheusUrl;
-    private final TrafficRouters routers;
 
-    public DemoCommand(SandboxRun run, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "aviary.prometheus.url") String prometheusUrl,
-            TrafficRouters routers) {
+    public DemoCommand(SandboxRun run, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "aviary.prometheus.url") String prometheusUrl) {
         this.run = run;
         this.prometheusUrl = prometheusUrl;
-        this.routers = routers;
     }
 
     @Override
     public Integer call() throws InterruptedException {
+        if (dump != null && dev.aviary.sandbox.Dump.unusable(dump) != null) {
+            System.err.println("aviary demo: " + dev.aviary.sandbox.Dump.unusable(dump));
+            return 2;
+        }
         if ("kserve".equals(which)) return kserve();
         if (which != null && !"istio".equals(which)) {
             System.err.println("aviary demo: unknown demo '" + which + "'; use istio (the default) or kserve");
@@ -44,19 +47,19 @@ public class DemoCommand implements Callable<Integer> {
                 traffic, and a real Prometheus (%s) scraping it.
                   default/image-classifier  ResNet50 -> ResNet101, a good canary: expect promotion
                   payments/fraud-detector   XGBoost v7 -> v8, 5x the error rate: expect rollback""".formatted(prometheusUrl));
-        return run.run(Rehearsal.demo(), timeout, null, System.out);
+        return run.run(Rehearsal.demo(), timeout, dump, System.out);
     }
 
-    /**
-     * The KServe demo needs a router for InferenceServices and the Knative metric presets; the sandbox side (the KServe
-     * simulator, the tutorial's InferenceService) is here. Until both are in this build, say what is missing and run
-     * nothing rather than a rollout that would hold forever.
-     */
-    private int kserve() {
-        boolean router = routers.route(new KServeTarget("fraud-classifier"), "kserve-deployments").isPresent();
-        System.err.println("aviary demo kserve: not in this build yet: " + (router ? "" : "no traffic router for InferenceServices"
-                + " (traffic.kserve) and ") + "no Knative metric presets (knative-error-rate, ...) or KServe demo policy; the KServe"
-                + " simulator and the tutorial's fraud-classifier InferenceService are ready (sim.kserve, sandbox/kserve/)");
-        return 2;
+    /** The KServe tutorial's fraud classifier, a good and a bad random-forest canary side by side. */
+    private int kserve() throws InterruptedException {
+        System.out.println("""
+                Aviary sandbox: a mock Kubernetes API holding the KServe tutorial's InferenceService twice, a KServe simulator
+                playing its controller (revisions, status.components.predictor.traffic[]) and Knative's queue-proxy metrics,
+                and a real Prometheus (%s) scraping it. XGBoost is revision 00001, rolled out; the random forest is applied
+                as revision 00002 with canaryTrafficPercent at the policy's first step. Aviary moves only that field.
+                  kserve-deployments/fraud-classifier  a good canary: expect promotion (canaryTrafficPercent removed)
+                  %s/fraud-classifier   5x the error rate: expect rollback (canaryTrafficPercent: 0)""".formatted(prometheusUrl,
+                Rehearsal.KSERVE_BAD_NAMESPACE));
+        return run.run(Rehearsal.kserveDemo(), timeout, dump, System.out);
     }
 }

@@ -96,9 +96,13 @@ public class Main implements QuarkusApplication {
     /** What the command will rehearse; null when its options or input are bad (the command says why once booted). */
     private static Rehearsal rehearsal(String command, String[] options) {
         if ("demo".equals(command)) {
-            // only the Istio demo runs on this sandbox; the command itself says why another one cannot run (yet)
-            boolean other = Arrays.stream(options).anyMatch(o -> !o.startsWith("-") && !o.equals("istio") && !o.matches("\\d.*"));
-            return other ? null : Rehearsal.demo();
+            // the demo named by the first word (istio by default); an unknown one starts nothing and the command says so
+            String which = Arrays.stream(options).filter(o -> !o.startsWith("-") && !o.matches("\\d.*")).findFirst().orElse("istio");
+            return switch (which) {
+                case "istio" -> Rehearsal.demo();
+                case "kserve" -> Rehearsal.kserveDemo();
+                default -> null;
+            };
         }
         SandboxOptions o = new SandboxOptions();
         try {

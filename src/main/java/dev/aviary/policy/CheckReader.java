@@ -19,6 +19,12 @@ public interface CheckReader {
      */
     CheckSpec read(PolicyNode check, String name, long minRequests);
 
+    /**
+     * Reports on {@code check} when it cannot measure {@code target}'s kind, e.g. a preset over another mesh's
+     * metrics; the check has been read without problems. Nothing by default.
+     */
+    default void checkTarget(PolicyNode check, Target target) {}
+
     /** Fields some check type reads beyond the documented ones ({@code PolicyFields.CHECK}). */
     List<String> extraFields();
 

@@ -22,7 +22,7 @@ final class ChecksSection {
         this.reader = reader;
     }
 
-    List<CheckSpec> read(long minRequests) {
+    List<CheckSpec> read(long minRequests, Target target) {
         List<PolicyNode> items = spec.list("checks", true);
         if (items == null) return List.of();
         if (items.isEmpty()) {
@@ -33,7 +33,7 @@ final class ChecksSection {
         Map<String, Pos> names = new HashMap<>();
         String[] extra = reader.extraFields().toArray(String[]::new);
         for (PolicyNode item : items) {
-            CheckSpec check = check(item, minRequests, extra);
+            CheckSpec check = check(item, minRequests, extra, target);
             if (check != null) checks.add(check);
             String name = item.has("name") && item.get("name") instanceof Scalar s && !s.isNull() ? s.text() : null;
             if (name != null) {
@@ -48,12 +48,13 @@ final class ChecksSection {
         return checks;
     }
 
-    private CheckSpec check(PolicyNode c, long minRequests, String[] extra) {
+    private CheckSpec check(PolicyNode c, long minRequests, String[] extra, Target target) {
         c.checkKnown(PolicyFields.CHECK, extra);
         int before = spec.problemCount();
         String name = c.text("name", true);
         if (name != null && c.check("name", Names.CHECK.check("name", name))) name = null;
         CheckSpec check = reader.read(c, name, minRequests);
+        if (check != null && target != null && spec.problemCount() == before) reader.checkTarget(c, target);
         return spec.problemCount() > before || name == null ? null : check;
     }
 }

@@ -105,7 +105,7 @@ final class PolicyValidator {
                     + " is negative; it is how many requests each arm must serve in a step before it can pass");
         }
         List<Step> steps = new StepsSection(spec).read(target, interval, maxStepDuration);
-        List<CheckSpec> checks = new ChecksSection(spec, checkReader).read(minRequests == null ? DEFAULT_MIN_REQUESTS : minRequests);
+        List<CheckSpec> checks = new ChecksSection(spec, checkReader).read(minRequests == null ? DEFAULT_MIN_REQUESTS : minRequests, target);
         List<NotifySpec> notify = new NotifySection(spec).read();
 
         if (!problems.isEmpty()) {

@@ -107,6 +107,9 @@ public final class Decider {
         if (status.phase() == Phase.Progressing && !live.ready()) {
             return Standing.decided(status, save, StepRules.unsettled(status, policy, live, now));
         }
+        if (status.phase() == Phase.Progressing && StepRules.justSettled(status)) {
+            return Standing.decided(status, save, StepRules.settled(status, policy, live, now));
+        }
         if (status.phase() == Phase.Pending && !live.ready()) {
             RolloutStatus.Builder b = status.toBuilder();
             return Standing.decided(status, save, Transition.hold(b, "waiting to start: " + live.unsettled()));

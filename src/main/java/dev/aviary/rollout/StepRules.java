@@ -163,6 +163,28 @@ final class StepRules {
         return Transition.hold(b, "holding: " + waiting);
     }
 
+    /**
+     * Whether the last tick held because the target did not serve the split yet: {@link #unsettled} restarts the
+     * window at every such tick, so the window starts at or after the first of them; a hold for missing metrics
+     * starts counting after the step began.
+     */
+    static boolean justSettled(RolloutStatus status) {
+        return status.noDataSince() != null && status.stepStartedAt() != null
+                && !Instant.parse(status.stepStartedAt()).isBefore(Instant.parse(status.noDataSince()));
+    }
+
+    /**
+     * The target serves the split now, but it began to some time since the last look: the traffic before that was
+     * still split the old way, so the step's window starts here, and the step is judged from the next tick on.
+     */
+    static Transition settled(RolloutStatus status, Policy policy, LiveTraffic live, Instant now) {
+        RolloutStatus.Builder b = status.toBuilder();
+        b.noDataSince = null;
+        b.stepStartedAt = now.toString();
+        return Transition.hold(b, "holding: " + policy.target().describe() + " serves " + live.split().describe()
+                + " now; step " + (status.step() + 1) + "'s evidence counts from here");
+    }
+
     /** The policy's action when a step runs out of time or of data: roll back, or pause for a person. */
     private static Transition giveUp(RolloutStatus.Builder b, LiveTraffic live, Policy.TimeoutAction action, String why, Instant now) {
         return action == Policy.TimeoutAction.ROLLBACK

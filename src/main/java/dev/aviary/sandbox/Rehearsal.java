@@ -118,13 +118,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         Manifests.Result cluster = Manifests.readResources(List.of("sandbox/cluster/image-classifier.yaml", "sandbox/cluster/fraud-detector.yaml"));
         List<Loaded> policies = new ArrayList<>();
         for (String resource : List.of("sandbox/policies/image-classifier.yaml", "sandbox/policies/fraud-detector.yaml")) {
-            try (InputStream in = Rehearsal.class.getClassLoader().getResourceAsStream(resource)) {
-                if (in == null) throw new IllegalStateException("missing classpath resource " + resource);
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                policies.add(new Loaded(new PolicyLoader().parse(text, Path.of(resource)), text, Path.of(resource).getFileName().toString()));
-            } catch (IOException | PolicyException e) {
-                throw new IllegalStateException("the built-in demo policy " + resource + " does not load: " + e.getMessage(), e);
-            }
+            policies.add(builtIn(resource, resource(resource), Path.of(resource).getFileName().toString()));
         }
         Map<String, CanaryScenario> scenarios = Map.of("default/image-classifier", CanaryScenario.GOOD, "payments/fraud-detector",
                 CanaryScenario.ERRORS);
@@ -134,6 +128,50 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
                 new Traffic(100, 0.2, null, 42));
         if (!p.ok()) throw new IllegalStateException("the built-in demo does not prepare: " + p.problems());
         return p.rehearsal();
+    }
+
+    /** The namespace of the KServe demo's bad canary; the good one is the tutorial's, kserve-deployments. */
+    public static final String KSERVE_BAD_NAMESPACE = "kserve-regression";
+
+    /**
+     * The KServe demo: the tutorial's fraud classifier, XGBoost rolled out as revision 00001, then the random forest
+     * applied as a canary at the policy's first step, twice: in kserve-deployments a good one (expect promotion: the
+     * field removed), in {@value #KSERVE_BAD_NAMESPACE} one with five times the errors (expect canaryTrafficPercent: 0).
+     */
+    public static Rehearsal kserveDemo() {
+        String policyResource = "sandbox/kserve/fraud-classifier-policy.yaml";
+        String policyText = resource(policyResource);
+        Loaded good = builtIn(policyResource, policyText, "fraud-classifier.yaml");
+        Loaded bad = builtIn(policyResource, policyText.replace("namespace: kserve-deployments", "namespace: " + KSERVE_BAD_NAMESPACE),
+                "fraud-classifier-regression.yaml");
+        int firstStep = good.policy().steps().get(0).weight();
+        String canary = resource("sandbox/kserve/fraud-classifier-canary.yaml")
+                .replaceFirst("canaryTrafficPercent: \\d+", "canaryTrafficPercent: " + firstStep);
+        Manifests.Result cluster = Manifests.readText(canary + "\n---\n" + canary.replace("namespace: kserve-deployments",
+                "namespace: " + KSERVE_BAD_NAMESPACE), "sandbox/kserve/fraud-classifier-canary.yaml");
+        Map<String, CanaryScenario> scenarios = Map.of(good.policy().key(), CanaryScenario.GOOD, bad.policy().key(), CanaryScenario.ERRORS);
+        Prepared p = build(cluster, List.of(good, bad), policy -> scenarios.get(policy.key()), policy -> new ArmBehaviour(0.01, 30, 0.5),
+                new Traffic(100, 0, null, 42));
+        if (!p.ok()) throw new IllegalStateException("the built-in KServe demo does not prepare: " + p.problems());
+        return p.rehearsal();
+    }
+
+    private static String resource(String resource) {
+        try (InputStream in = Rehearsal.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("missing classpath resource " + resource);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the classpath resource " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A built-in demo policy, which must load. */
+    private static Loaded builtIn(String resource, String text, String fileName) {
+        try {
+            return new Loaded(new PolicyLoader().parse(text, Path.of(resource)), text, fileName);
+        } catch (PolicyException e) {
+            throw new IllegalStateException("the built-in demo policy " + resource + " does not load: " + e.getMessage(), e);
+        }
     }
 
     /** A policy as validated, with its text and file name. */

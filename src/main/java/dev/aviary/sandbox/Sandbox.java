@@ -63,8 +63,13 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** How long the simulated Knative takes to start a revision and to program a route change: KServe's report lags that much. */
-    public static final java.time.Duration KNATIVE_SETTLE = java.time.Duration.ofSeconds(1);
+    /**
+     * How long the simulated Knative takes to start a revision and to program a route change: KServe's report lags that
+     * much. Longer than the sandbox's shortest interval (2s), as a real route change is against a real interval: the
+     * daemon then sees KServe not serving the split yet and restarts the step's window once it does. A lag shorter than
+     * one interval is not seen at all, and the first look after a move mixes in the old split (see the report).
+     */
+    public static final java.time.Duration KNATIVE_SETTLE = java.time.Duration.ofSeconds(3);
 
     private final KubernetesMockServer api;
     private final NamespacedKubernetesClient client;

@@ -3,6 +3,7 @@ package dev.aviary.policy;
 import dev.aviary.checks.Comparison;
 import dev.aviary.checks.Threshold;
 import dev.aviary.checks.istio.IstioPresets;
+import dev.aviary.checks.knative.KnativePresets;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import org.junit.jupiter.api.Test;
@@ -65,5 +66,28 @@ class ExamplePolicyTest {
         assertEquals(EXAMPLE, p.source());
         assertEquals(PolicyLoader.sha256(Files.readAllBytes(EXAMPLE)), p.hash());
         assertEquals(64, p.hash().length());
+    }
+
+    static final Path KSERVE = Path.of("policies/fraud-detection.yaml");
+
+    @Test
+    void shippedKServePolicyIsTheTutorialsRollout() throws Exception {
+        Policy p = new PolicyLoader().load(KSERVE);
+
+        assertEquals("kserve-deployments/fraud-classifier", p.key());
+        assertEquals(new KServeTarget("fraud-classifier", KServeTarget.PREDICTOR), p.target());
+        assertEquals(List.of(20, 50, 100), p.steps().stream().map(Step::weight).toList());
+        assertTrue(p.steps().get(2).isPromotion());
+
+        assertEquals(3, p.checks().size());
+        Comparison.Spec errors = assertInstanceOf(Comparison.Spec.class, p.checks().get(0));
+        assertEquals(KnativePresets.ERROR_RATE, errors.preset());
+        Comparison.Spec latency = assertInstanceOf(Comparison.Spec.class, p.checks().get(1));
+        assertEquals(KnativePresets.SLOW_REQUESTS, latency.preset());
+        assertEquals(Duration.ofMillis(250), latency.slowerThan());
+        Threshold.Spec p99 = assertInstanceOf(Threshold.Spec.class, p.checks().get(2));
+        assertEquals(KnativePresets.LATENCY_P99, p99.preset());
+        assertEquals(500.0, p99.max());
+        assertEquals(KSERVE, p.source());
     }
 }

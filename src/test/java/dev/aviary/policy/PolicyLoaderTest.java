@@ -102,7 +102,7 @@ class PolicyLoaderTest {
                 spec:
                   target: {kserve: {inferenceService: fraud}}
                   steps: [{weight: 50}, {weight: 100}]
-                  checks: [{name: errors, preset: istio-error-rate, tolerance: 10%}]
+                  checks: [{name: errors, preset: knative-error-rate, tolerance: 10%}]
                 """;
         List<Problem> ps = problems(yaml);
         assertEquals(3, ps.size(), () -> render(ps));
@@ -189,8 +189,7 @@ class PolicyLoaderTest {
 
     @Test
     void kserveTargetTakesOnlyWeightSteps() throws Exception {
-        String kserve = replace(MINIMAL.replaceAll("(?s)    istio:.*?(?=  steps:)", ""), "  target:",
-                "  target:\n    kserve: {inferenceService: fraud}");
+        String kserve = kserve("{inferenceService: fraud}");
         assertEquals("InferenceService/fraud", loader.parse(kserve, FILE).target().describe());
         single(replace(kserve, "    - weight: 50", "    - mirror: 50"), 9, 15, "spec.steps[0].mirror",
                 "need an Istio target");
@@ -198,11 +197,26 @@ class PolicyLoaderTest {
 
     @Test
     void kserveTargetMayNameItsComponent() throws Exception {
-        String kserve = replace(MINIMAL.replaceAll("(?s)    istio:.*?(?=  steps:)", ""), "  target:",
-                "  target:\n    kserve: {inferenceService: fraud, component: transformer}");
+        String kserve = kserve("{inferenceService: fraud, component: transformer}");
         assertEquals(new KServeTarget("fraud", "transformer"), loader.parse(kserve, FILE).target());
         single(replace(kserve, "component: transformer", "component: ranker"), 7, 50, "spec.target.kserve.component",
                 "is not a KServe component; use one of predictor, transformer, explainer");
+    }
+
+    @Test
+    void aPresetMustMeasureTheTargetsMesh() {
+        single(replace(kserve("{inferenceService: fraud}"), "knative-error-rate", "istio-error-rate"), 13, 15,
+                "spec.checks[0].preset", "preset istio-error-rate reads metrics that do not measure InferenceService/fraud; "
+                        + "use knative-error-rate");
+        single(replace(MINIMAL, "preset: istio-error-rate\n      tolerance: 10%", "preset: knative-latency-p99\n      max: 500"),
+                16, 15, "spec.checks[0].preset", "preset knative-latency-p99 reads metrics that do not measure VirtualService/fraud; "
+                        + "use istio-latency-p99");
+    }
+
+    /** MINIMAL with a KServe target written as {@code target} and its error check on Knative's metrics. */
+    private static String kserve(String target) {
+        return replace(replace(MINIMAL.replaceAll("(?s)    istio:.*?(?=  steps:)", ""), "  target:",
+                "  target:\n    kserve: " + target), "istio-error-rate", "knative-error-rate");
     }
 
     // ------------------------------------------------------------------ steps
@@ -282,7 +296,7 @@ class PolicyLoaderTest {
         assertAt(ps.get(1), 12, 20, "spec.maxStepDuration", "negative");
         assertAt(ps.get(2), 15, 20, "spec.steps[0].minDuration", "has no unit", "10s");
         assertAt(ps.get(3), 20, 19, "spec.checks[0].slowerThan", "not a duration");
-        assertAt(ps.get(4), 20, 7, "spec.checks[0].slowerThan", "applies only to preset istio-slow-requests");
+        assertAt(ps.get(4), 20, 7, "spec.checks[0].slowerThan", "applies only to presets istio-slow-requests, knative-slow-requests");
     }
 
     @Test
@@ -316,7 +330,7 @@ class PolicyLoaderTest {
     void unknownPresetListsTheKnownOnes() {
         single(replace(MINIMAL, "preset: istio-error-rate", "preset: istio-errors"), 16, 15, "spec.checks[0].preset",
                 "unknown preset \"istio-errors\"",
-                "known presets: istio-error-rate, istio-slow-requests, istio-success-rate, istio-latency-p99");
+                "known presets: istio-error-rate, istio-slow-requests, istio-success-rate, istio-latency-p99, knative-error-rate, knative-slow-requests, knative-latency-p99");
     }
 
     @Test

@@ -136,6 +136,11 @@ class SchemaAgreementTest {
         JsonNode successRate = schema.at("/$defs/check/allOf/1");
         assertEquals("istio-success-rate", successRate.at("/if/properties/preset/const").asText());
         assertEquals(100, successRate.at("/then/properties/min/maximum").asInt());
+        JsonNode knative = schema.at("/$defs/check/allOf/2");
+        assertEquals("knative-latency-p99", knative.at("/if/properties/preset/const").asText());
+        List<Double> knativeBounds = new ArrayList<>();
+        knative.at("/then/properties/max/enum").forEach(n -> knativeBounds.add(n.asDouble()));
+        assertEquals(Arrays.stream(dev.aviary.knative.KnativeMetrics.latencyBucketsMs()).boxed().toList(), knativeBounds);
         assertEquals(100, schema.at("/properties/spec/properties/steps/prefixItems/0/not/properties/weight/const").asInt(),
                 "the first step is never the promotion");
     }

@@ -108,8 +108,12 @@ class KServeRolloutTest {
         assertTrue(r.message().contains("gives the canary " + REV2 + " 20%, not 50%"), r.message());
         kserve.reconcile();
         clock.advance(Duration.ofSeconds(30));
-        assertEquals(Decision.HOLD, controller.tick(policy).decision(), "the step's window starts when KServe serves the split");
+        r = controller.tick(policy);
+        assertEquals(Decision.HOLD, r.decision(), "the step's window starts when KServe is seen serving the split");
+        assertTrue(r.message().contains("serves 50/50 now; step 2's evidence counts from here"), r.message());
         clock.advance(Duration.ofSeconds(40));
+        assertEquals(Decision.HOLD, controller.tick(policy).decision(), "40 s of the split served: minDuration is 1m");
+        clock.advance(Duration.ofSeconds(30));
         assertEquals(Decision.PROMOTE, controller.tick(policy).decision());
         assertNull(kserve.canaryTrafficPercent(), "promoted: canaryTrafficPercent removed");
         kserve.reconcile();
@@ -147,6 +151,8 @@ class KServeRolloutTest {
         assertEquals(20, kserve.canaryTrafficPercent());
         assertEquals(0, rollout().getStatus().step());
         kserve.setReady(true, null);
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(Decision.HOLD, controller.tick(policy).decision(), "Ready again: the window restarts here");
         clock.advance(Duration.ofMinutes(1));
         assertEquals(Decision.ADVANCE, controller.tick(policy).decision(), "once Ready again the step is judged");
     }

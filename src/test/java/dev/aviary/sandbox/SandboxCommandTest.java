@@ -97,12 +97,12 @@ class SandboxCommandTest {
         assertEquals(2, none.exitCode());
         assertTrue(none.getErrorOutput().contains(empty + ": no policy files"), none.getErrorOutput());
 
-        // the KServe demo names what this build lacks, in one line, and runs nothing
-        LaunchResult kserve = launcher.launch("demo", "kserve");
-        assertEquals(2, kserve.exitCode());
-        assertTrue(kserve.getErrorOutput().contains("aviary demo kserve: not in this build yet: no Knative metric presets"),
-                kserve.getErrorOutput());
-        assertEquals(1, kserve.getErrorOutput().strip().lines().count(), kserve.getErrorOutput());
+        // a demo this build does not have is named, in one line, and nothing runs
+        LaunchResult other = launcher.launch("demo", "linkerd");
+        assertEquals(2, other.exitCode());
+        assertTrue(other.getErrorOutput().contains("aviary demo: unknown demo 'linkerd'; use istio (the default) or kserve"),
+                other.getErrorOutput());
+        assertEquals(1, other.getErrorOutput().strip().lines().count(), other.getErrorOutput());
 
         LaunchResult unknown = launcher.launch("sandbox", "--manifests", MANIFESTS.toString(), "--policies", POLICIES.toString(), "--bogus");
         assertEquals(2, unknown.exitCode());

@@ -1,37 +1,22 @@
 package dev.aviary.sim.kserve;
 
 /**
- * What Knative's queue-proxy exports per revision, as the simulator writes it. Followed from knative/serving before
- * the OpenTelemetry migration (6dff362787^, i.e. Knative &lt; 1.19): pkg/queue/request_metric.go registers
- * {@code app_request_count} (a count) and {@code app_request_latencies} (a distribution in milliseconds with bounds
- * 5, 10, 20, 40, 60, 80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 2000, 5000, 10000,
- * 20000, 50000, 100000) with tag keys pod_name, container_name, response_code, response_code_class ("5xx",
- * pkg/metrics/tags.go {@code responseCodeClass}) on a knative_revision resource labelled namespace_name,
- * service_name, configuration_name, revision_name (pkg/metrics/key.go, tags.go {@code augmentWithRevision}); the
- * queue-proxy's metrics component is "revision" (pkg/queue/sharedmain/main.go), so Prometheus sees
- * {@code revision_app_request_count} and {@code revision_app_request_latencies_bucket}.
- *
- * <p>Knative &ge; 1.19 (knative/serving 98e5ef90aa70, pkg/queue/request_metric.go) exports instead
- * {@code kn.serving.invocation.duration} (seconds, bounds 0.005 ... 10, attribute http.response.status_code), and the
- * revision, service and namespace are OpenTelemetry resource attributes (pkg/queue/sharedmain/otel.go
- * {@code kn.revision.name}, ...), which knative/pkg's Prometheus exporter (observability/metrics/prometheus_enabled.go)
- * does not copy onto the series: in Prometheus they are on {@code target_info} only, one scrape target per pod. The
- * simulator does not offer those names: one endpoint cannot carry per-pod resource attributes truthfully.
+ * What Knative's queue-proxy exports per revision, as the simulator writes it: the names and buckets of
+ * {@link dev.aviary.knative.KnativeMetrics} (where the sources are cited), with every label the queue-proxy puts on
+ * them. The simulator does not offer Knative &ge; 1.19's OpenTelemetry names: one endpoint cannot carry per-pod
+ * resource attributes truthfully.
  */
 public final class KnativeMetrics {
 
-    public static final String REQUEST_COUNT = "revision_app_request_count";
-    public static final String REQUEST_LATENCIES = "revision_app_request_latencies";
+    public static final String REQUEST_COUNT = dev.aviary.knative.KnativeMetrics.REQUEST_COUNT;
+    public static final String REQUEST_LATENCIES = dev.aviary.knative.KnativeMetrics.REQUEST_LATENCIES;
     static final String[] LABELS = {"namespace_name", "service_name", "configuration_name", "revision_name", "pod_name", "container_name",
         "response_code", "response_code_class"};
-
-    private static final double[] LATENCY_BUCKETS_MS = {5, 10, 20, 40, 60, 80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700,
-        800, 900, 1000, 2000, 5000, 10000, 20000, 50000, 100000};
 
     private KnativeMetrics() {}
 
     /** A fresh copy of the queue-proxy's latency bucket bounds (ms, ascending; +Inf implied). */
     public static double[] latencyBucketsMs() {
-        return LATENCY_BUCKETS_MS.clone();
+        return dev.aviary.knative.KnativeMetrics.latencyBucketsMs();
     }
 }
