@@ -182,6 +182,11 @@ public final class CheckTypes implements CheckReader, Measures {
 
     @Override
     public RequestMetrics requests(Policy policy) {
+        // the requests the checks themselves read (a KServe target may be measured by Knative or by Istio sidecars)
+        for (CheckSpec check : policy.checks()) {
+            RequestMetrics read = of(check).requestMetrics();
+            if (read != null) return read;
+        }
         return families.stream().filter(f -> f.serves(policy.target())).findFirst().orElse(families.get(0)).metrics();
     }
 

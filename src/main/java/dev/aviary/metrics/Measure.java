@@ -11,6 +11,16 @@ import java.time.Duration;
  */
 public interface Measure {
 
+    /** The request telemetry this measure reads; null for the policy's own count and histogram queries. */
+    default RequestMetrics requestMetrics() {
+        if (this instanceof Errors e) return e.metrics();
+        if (this instanceof SlowRequests s) return s.metrics();
+        if (this instanceof SuccessRate r) return r.metrics();
+        if (this instanceof LatencyExceedances l) return l.metrics();
+        if (this instanceof QueryValue v) return v.servedBy();
+        return null;
+    }
+
     /** Requests per arm and, as bad, those that failed (Counts). */
     record Errors(RequestMetrics metrics) implements Measure {}
 

@@ -22,22 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code aviary sandbox --manifests} on the tutorial's fraud classifier in Standard (RawDeployment) mode, KServe
  * &ge; 0.20: the canary is spec.canary[0] (the random forest, predictor service fraud-classifier-rf-predictor) and the
  * checks are Istio's presets over the predictor services' sidecar metrics. Standard mode's arms are predictor
- * services, which Istio reports as destination_service_name, so Aviary runs with that arm label (what
- * AVIARY_PROMETHEUS_ARM_LABEL sets for a daemon rolling out Standard-mode InferenceServices today).
+ * services, which Istio reports as destination_service_name: the router says so with the arms, and the daemon runs
+ * with its default settings (the same daemon rolls out VirtualServices by destination_version).
  */
 @QuarkusMainTest
-@TestProfile(KServeStandardSandboxTest.PredictorServiceArms.class)
 class KServeStandardSandboxTest {
 
     private static final Path STANDARD = Path.of("src/test/resources/kserve/standard");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
-    public static class PredictorServiceArms implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("aviary.prometheus.arm-label", "destination_service_name");
-        }
-    }
 
     @Test
     void aGoodRandomForestIsPromotedTheWayKServeDefinesIt(QuarkusMainLauncher launcher, @TempDir Path tmp) throws IOException {

@@ -43,6 +43,7 @@ public final class IstioPresets implements PresetFamily {
 
     @Override
     public boolean serves(Target target) {
-        return target instanceof IstioTarget;
+        // an InferenceService in Standard mode is served by predictor pods with Istio sidecars (no Knative queue-proxy)
+        return target instanceof IstioTarget || target instanceof dev.aviary.policy.KServeTarget;
     }
 }

@@ -32,7 +32,9 @@ final class PromReading {
                 Duration window) {
         this.prometheus = prometheus;
         this.family = family;
-        this.armLabel = family.armLabel() != null ? family.armLabel() : defaultArmLabel;
+        // the router knows best which label its arm values are (KServe Standard mode: predictor services)
+        this.armLabel = arms != null && arms.label() != null ? arms.label()
+                : family.armLabel() != null ? family.armLabel() : defaultArmLabel;
         this.policy = policy;
         this.arms = arms;
         this.window = window;
@@ -40,12 +42,7 @@ final class PromReading {
 
     /** The request telemetry a measure reads; null for the policy's own count and histogram queries. */
     static RequestMetrics family(Measure m) {
-        if (m instanceof Measure.Errors e) return e.metrics();
-        if (m instanceof Measure.SlowRequests s) return s.metrics();
-        if (m instanceof Measure.SuccessRate r) return r.metrics();
-        if (m instanceof Measure.LatencyExceedances l) return l.metrics();
-        if (m instanceof Measure.QueryValue v) return v.servedBy();
-        return null;
+        return m.requestMetrics();
     }
 
     Observation measure(Measure m) throws PrometheusException {

@@ -37,6 +37,12 @@ import java.util.TreeMap;
  */
 final class StandardCanary implements CanaryMode {
 
+    /**
+     * Standard mode has no Knative queue-proxy: the arms' requests are the Istio sidecars' of the predictor services,
+     * told apart by Istio's service label (the pods carry no version label).
+     */
+    static final String STANDARD_ARM_LABEL = "destination_service_name";
+
     static final String CONDITION = "CanaryPredictorReady";
 
     @Override
@@ -80,7 +86,8 @@ final class StandardCanary implements CanaryMode {
         Map<String, Object> canary = canary(isvc, component);
         if (canary == null) throw new TargetException.Invalid("InferenceService " + isvc.key() + " has no canary in spec.canary");
         String stable = Json.string(Json.map(isvc.spec(), "predictor"), "name");
-        return new ArmLabels(predictorService(isvc.name(), stable), predictorService(isvc.name(), canaryName(isvc, canary)), null);
+        return new ArmLabels(predictorService(isvc.name(), stable), predictorService(isvc.name(), canaryName(isvc, canary)), null,
+                STANDARD_ARM_LABEL);
     }
 
     /** kserve pkg/constants PredictorServiceName. */

@@ -88,11 +88,13 @@ class KnativePresetsTest {
     }
 
     @Test
-    void anIstioPresetOnAnInferenceServiceIsRefusedWhereItIsWritten() throws Exception {
-        String yaml = Files.readString(POLICY).replace("preset: knative-error-rate", "preset: istio-error-rate");
+    void aKnativePresetOnAVirtualServiceIsRefusedWhereItIsWritten() throws Exception {
+        String yaml = Files.readString(POLICY).replace(
+                "    kserve:\n      inferenceService: fraud-classifier",
+                "    istio: {virtualService: fraud-classifier, baseline: {subset: xgb}, canary: {subset: rf}}\n     ");
         PolicyException e = assertThrows(PolicyException.class, () -> new PolicyLoader(checks).parse(yaml, POLICY));
-        assertTrue(e.getMessage().contains("fraud-detection.yaml:37:15: spec.checks[0].preset: preset istio-error-rate reads "
-                + "metrics that do not measure InferenceService/fraud-classifier; use knative-error-rate"), e.getMessage());
+        assertTrue(e.getMessage().contains("spec.checks[0].preset: preset knative-error-rate reads "
+                + "metrics that do not measure VirtualService/fraud-classifier; use istio-error-rate"), e.getMessage());
     }
 
     private static PrometheusSource source(List<String> asked, List<PrometheusClient.Sample> answer) {

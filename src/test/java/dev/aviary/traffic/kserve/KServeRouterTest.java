@@ -139,7 +139,7 @@ class KServeRouterTest {
         assertEquals(20, live.split().canaryWeight());
         assertTrue(live.ready(), live.unsettled());
         assertTrue(live.canaryIdentity().startsWith("v2@sha256:"), live.canaryIdentity());
-        assertEquals(new ArmLabels("fraud-classifier-predictor", "fraud-classifier-v2-predictor", null), router.armLabels(TARGET, NS));
+        assertEquals(new ArmLabels("fraud-classifier-predictor", "fraud-classifier-v2-predictor", null, "destination_service_name"), router.armLabels(TARGET, NS));
 
         router.apply(TARGET, NS, new TrafficSplit(50, null, 0), live.resourceVersion());
         Map<String, Object> moved = kserve.get();
