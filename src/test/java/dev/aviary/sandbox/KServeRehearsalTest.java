@@ -87,7 +87,7 @@ class KServeRehearsalTest {
             assertTrue(live.ready(), "the router reads the split as served: " + live.unsettled());
             assertEquals(20, live.split().canaryWeight());
             ArmLabels arms = router.armLabels(target, "kserve-deployments");
-            assertEquals(new ArmLabels(stable, canary, null), arms);
+            assertEquals(new ArmLabels(stable, canary, null, "destination_service_name"), arms);
 
             // the router's arm labels are the predictor services Istio reports the requests of
             PrometheusClient prometheus = new PrometheusClient(new TestPrometheusConfig(sandbox.prometheus().url()));
