@@ -36,6 +36,13 @@ public record Evidence(ArmLabels arms, String armsUnknown, Map<String, Observati
         if (StepRules.oneSeries(policy, arms) != null) return new Evidence(arms, null, Map.of(), null);
         Map<String, Observation> observed = new LinkedHashMap<>();
         for (CheckSpec check : policy.checks()) observed.put(check.name(), metrics.observe(policy, check, arms, window));
-        return new Evidence(arms, null, observed, metrics.requests(policy, arms, window));
+        // The sample-ratio guard counts requests from the step's second interval on: for a moment after a move the mesh
+        // still routes by the old weights (Envoy's config push, a scrape of lag), and that transient, not the routing,
+        // would read as a mismatch in the short windows of a step's first looks.
+        Duration settled = window.minus(policy.interval());
+        Observation requests = settled.isNegative() || settled.isZero()
+                ? new Observation.Missing("the step's first interval, while the mesh takes up the new weights")
+                : metrics.requests(policy, arms, settled);
+        return new Evidence(arms, null, observed, requests);
     }
 }

@@ -81,6 +81,9 @@ class RolloutControllerTest extends RolloutFixture {
         assertEquals(30, canaryWeight());
         // at 70/30 the canary serves only 5% of requests: the routing is not what the policy says
         metrics.requests = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
+        // not in the step's first interval, while the mesh may still route by the old weights
+        assertEquals(Decision.HOLD, c.tick(policy).decision());
+        clock.advance(policy.interval().plusSeconds(1));
         RolloutController.TickResult r = c.tick(policy);
         assertEquals(Decision.PAUSE, r.decision());
         assertTrue(r.message().contains("routing does not match the policy"), r.message());
@@ -171,6 +174,7 @@ class RolloutControllerTest extends RolloutFixture {
         // copies of 20% of the traffic reach the canary: it sees 20/120 of all requests, not 20%
         metrics.errors = new Observation.Counts(new ArmCounts(10_000, 100), new ArmCounts(2_000, 20));
         metrics.requests = new Observation.Counts(new ArmCounts(10_000, 0), new ArmCounts(500, 0));
+        clock.advance(policy.interval().plusSeconds(1));
         RolloutController.TickResult r = c.tick(policy);
         assertEquals(Decision.PAUSE, r.decision(), "a mirror that reaches 5% instead of 20% is a routing problem: " + r.message());
         request("resume");
