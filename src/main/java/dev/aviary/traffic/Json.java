@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Navigation over the raw JSON maps of an Istio object (Jackson gives Map/List/String/Number/Boolean). */
 public final class Json {
@@ -72,5 +73,16 @@ public final class Json {
 
     public static Map<String, Object> deepCopyMap(Map<String, Object> m) {
         return map(deepCopy(m));
+    }
+
+    /** The value with every map's keys sorted, so equal objects print (and hash) equal whatever their field order. */
+    public static Object sortedKeys(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> s = new TreeMap<>();
+            m.forEach((k, v) -> s.put(String.valueOf(k), sortedKeys(v)));
+            return s;
+        }
+        if (o instanceof List<?> l) return l.stream().map(Json::sortedKeys).toList();
+        return o;
     }
 }

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Canary identity: what the canary subset's labels select (the Deployments behind it), digested, so that a new
@@ -89,16 +88,7 @@ final class CanaryIdentity {
                 client.getKubernetesSerialization().convertValue(d.getSpec().getTemplate(), Map.class));
         Map<String, Object> annotations = Json.map(Json.map(template, "metadata"), "annotations");
         if (annotations != null) annotations.remove(RESTARTED_AT);
-        return client.getKubernetesSerialization().asJson(sorted(template));
+        return client.getKubernetesSerialization().asJson(Json.sortedKeys(template));
     }
 
-    private static Object sorted(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> s = new TreeMap<>();
-            m.forEach((k, v) -> s.put(String.valueOf(k), sorted(v)));
-            return s;
-        }
-        if (o instanceof List<?> l) return l.stream().map(CanaryIdentity::sorted).toList();
-        return o;
-    }
 }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Standard (RawDeployment) mode, KServe 0.20 and later: the canary is an entry of {@code spec.canary[]}, as added by
@@ -155,7 +154,7 @@ final class StandardCanary implements CanaryMode {
     /** The canary's name and a digest of its predictor (keys sorted), so a changed model under one name is a new canary. */
     private static String identity(String name, Map<String, Object> canary) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.valueOf(sorted(canary.get("predictor")))
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.valueOf(Json.sortedKeys(canary.get("predictor")))
                     .getBytes(StandardCharsets.UTF_8));
             return name + "@sha256:" + HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
@@ -163,13 +162,4 @@ final class StandardCanary implements CanaryMode {
         }
     }
 
-    private static Object sorted(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            Map<String, Object> s = new TreeMap<>();
-            m.forEach((k, v) -> s.put(String.valueOf(k), sorted(v)));
-            return s;
-        }
-        if (o instanceof List<?> l) return l.stream().map(StandardCanary::sorted).toList();
-        return o;
-    }
 }
