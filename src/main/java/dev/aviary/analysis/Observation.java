@@ -28,6 +28,21 @@ public sealed interface Observation {
      */
     record Exceedances(long total, long above, double estimate) implements Observation {}
 
+    /**
+     * Paired answers of both arms to the same replayed requests (or an outside comparator's counts): how many pairs
+     * were compared and how many agreed. A replay that failed on either arm (timeout, 5xx, malformed answer) is not a
+     * pair: it is counted in {@code failures}, never as agreement or disagreement.
+     */
+    record Pairs(long compared, long agreed, ReplayFailures failures) implements Observation {}
+
+    /**
+     * What each arm predicted for the same replayed requests, for drift tests: how often each class was predicted
+     * (empty for numeric outputs) and the arms' scores (the top-1 probability, or the numeric output), in the
+     * order the pairs were compared.
+     */
+    record Predictions(java.util.Map<String, Long> baselineClasses, java.util.Map<String, Long> canaryClasses,
+                       double[] baselineScores, double[] canaryScores, ReplayFailures failures) implements Observation {}
+
     /** Nothing usable: the reason says what was missing. */
     record Missing(String reason) implements Observation {}
 }

@@ -49,6 +49,12 @@ public interface Measure {
     /** The policy's own query giving cumulative histogram buckets per arm (Histogram); {@code check} names it. */
     record QueryHistograms(String query, String check) implements Measure {}
 
+    /**
+     * Agreement counts exported by an outside comparator (Pairs): {@code agreeQuery} and {@code totalQuery} give the
+     * number of agreeing and of all compared pairs over {{window}}; {@code check} names the check in messages.
+     */
+    record AgreementCounts(String agreeQuery, String totalQuery, String check) implements Measure {}
+
     /** The arm a one-arm measure reads: the canary unless "baseline". */
     static boolean isBaseline(String arm) {
         return "baseline".equals(arm);

@@ -31,4 +31,15 @@ public interface TrafficRouter<T extends Target> {
      * @throws TargetException.Conflict when the target changed since it was read (HTTP 409): re-read and re-decide
      */
     String apply(T target, String namespace, TrafficSplit desired, String resourceVersion) throws TargetException;
+
+    /**
+     * Where each arm can be asked directly, for a shadow check that names no endpoints. The default knows of no way:
+     * the policy must name them.
+     *
+     * @throws TargetException.Invalid when the arms cannot be reached directly; the message says what to write
+     */
+    default ArmEndpoints endpoints(T target, String namespace, ArmLabels arms) throws TargetException {
+        throw new TargetException.Invalid("Aviary cannot reach the arms of " + target.describe()
+                + " directly; name them in the check's source.replay.endpoints (baseline: URL, canary: URL)");
+    }
 }
