@@ -19,7 +19,7 @@ import java.util.Map;
  * a columnar request is read too: a list is one prediction per instance, an object of named output tensors is cut
  * along the batch dimension into one object per instance.
  */
-public final class PredictApi {
+public abstract class PredictApi implements PredictionProtocol {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,15 +27,21 @@ public final class PredictApi {
     private final boolean columnar;
 
     /**
-     * @param protocol the protocol's name for messages
+     * @param protocol the protocol's name, as a policy writes it
      * @param columnar whether the server answers columnar requests with {@code outputs} (TF Serving does)
      */
-    public PredictApi(String protocol, boolean columnar) {
+    protected PredictApi(String protocol, boolean columnar) {
         this.protocol = protocol;
         this.columnar = columnar;
     }
 
-    public PredictionProtocol.HttpCall request(URI base, Payload payload, ProtocolSpec spec) throws ReplayException.BadPayload {
+    @Override
+    public final String name() {
+        return protocol;
+    }
+
+    @Override
+    public final PredictionProtocol.HttpCall request(URI base, Payload payload, ProtocolSpec spec) throws ReplayException.BadPayload {
         URI uri = HttpPaths.under(base, "/v1/models/" + HttpPaths.model(spec) + ":predict");
         JsonNode body = payload.body();
         if (isEnvelope(body)) return new PredictionProtocol.HttpCall(uri, body.toString());
@@ -50,7 +56,8 @@ public final class PredictApi {
         return body.isObject() && (body.has("instances") || body.has("inputs"));
     }
 
-    public List<Prediction> predictions(String body, ProtocolSpec spec) throws ReplayException.Malformed {
+    @Override
+    public final List<Prediction> predictions(String body, ProtocolSpec spec) throws ReplayException.Malformed {
         JsonNode answer = Answers.parse(body, protocol);
         if (!answer.isObject()) throw new ReplayException.Malformed(protocol + " answer should be {\"predictions\": [...]}, found " + Answers.show(answer));
         if (answer.hasNonNull("predictions")) return Answers.each(answer.get("predictions"), spec, "predictions");

@@ -1,14 +1,6 @@
 package dev.aviary.shadow.kservev1;
 
-import dev.aviary.shadow.Payload;
 import dev.aviary.shadow.PredictApi;
-import dev.aviary.shadow.Prediction;
-import dev.aviary.shadow.PredictionProtocol;
-import dev.aviary.shadow.ProtocolSpec;
-import dev.aviary.shadow.ReplayException;
-
-import java.net.URI;
-import java.util.List;
 
 /**
  * KServe's V1 protocol (KServe's "V1 Protocol" page, https://kserve.github.io/website/docs/concepts/architecture/data-plane/v1-protocol,
@@ -24,23 +16,11 @@ import java.util.List;
  * {@code {labels, probabilities}} object, or one output picked with {@code prediction: /<pointer>}; see
  * {@link dev.aviary.shadow.Answers}. KServe servers do not answer with TF Serving's columnar {@code outputs}.
  */
-public final class KServeV1Protocol implements PredictionProtocol {
+public final class KServeV1Protocol extends PredictApi {
 
     public static final String NAME = "kserve-v1";
-    private final PredictApi api = new PredictApi(NAME, false);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public HttpCall request(URI base, Payload payload, ProtocolSpec spec) throws ReplayException.BadPayload {
-        return api.request(base, payload, spec);
-    }
-
-    @Override
-    public List<Prediction> predictions(String body, ProtocolSpec spec) throws ReplayException.Malformed {
-        return api.predictions(body, spec);
+    public KServeV1Protocol() {
+        super(NAME, false);
     }
 }

@@ -1,14 +1,6 @@
 package dev.aviary.shadow.tfserving;
 
-import dev.aviary.shadow.Payload;
 import dev.aviary.shadow.PredictApi;
-import dev.aviary.shadow.Prediction;
-import dev.aviary.shadow.PredictionProtocol;
-import dev.aviary.shadow.ProtocolSpec;
-import dev.aviary.shadow.ReplayException;
-
-import java.net.URI;
-import java.util.List;
 
 /**
  * TensorFlow Serving's REST predict API (tensorflow/serving {@code tensorflow_serving/g3doc/api_rest.md}, "Predict
@@ -23,23 +15,11 @@ import java.util.List;
  * {@code {"labels": [...], "probabilities": [...]}}, a classifier's {@code {"classes": [...], "scores": [...]}}, or
  * one output picked with {@code prediction: /<pointer>}; see {@link dev.aviary.shadow.Answers}.
  */
-public final class TfServingProtocol implements PredictionProtocol {
+public final class TfServingProtocol extends PredictApi {
 
     public static final String NAME = "tfserving";
-    private final PredictApi api = new PredictApi(NAME, true);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public HttpCall request(URI base, Payload payload, ProtocolSpec spec) throws ReplayException.BadPayload {
-        return api.request(base, payload, spec);
-    }
-
-    @Override
-    public List<Prediction> predictions(String body, ProtocolSpec spec) throws ReplayException.Malformed {
-        return api.predictions(body, spec);
+    public TfServingProtocol() {
+        super(NAME, true);
     }
 }
