@@ -18,10 +18,10 @@ import java.util.List;
  * <ul>
  *   <li>a number: a score (a fraud probability, a regression value); with the policy's {@code labels}, an integral
  *       number is a class index instead (KServe's sklearn iris answers {@code {"predictions": [1, 1]}})</li>
- *   <li>a string: a label</li>
+ *   <li>a string or a boolean (a binary classifier's {@code is_fraud}): a label</li>
  *   <li>an array of numbers: class probabilities, labelled by the policy's {@code labels} or by index "0", "1", ...;
  *       a single number in an array without labels is a score (a sigmoid's {@code [0.83]})</li>
- *   <li>an array of strings: labels, best first, without probabilities</li>
+ *   <li>an array of strings (or booleans): labels, best first, without probabilities</li>
  *   <li>an object: the top-k {@code {"labels": [...], "probabilities": [...]}} of the TF Serving ResNet tutorial,
  *       or TF Serving classifiers' {@code {"classes": [...], "scores": [...]}}; a scalar {@code classes} next to a
  *       full probability vector (the official ResNet export's argmax) is read as the vector; an object with one
@@ -107,7 +107,7 @@ public final class Answers {
 
     private static Prediction decode(JsonNode value, ProtocolSpec spec, String where) throws ReplayException.Malformed {
         if (value.isNumber()) return number(value, spec, where);
-        if (value.isTextual()) return Prediction.label(value.asText());
+        if (value.isTextual() || value.isBoolean()) return Prediction.label(value.asText());
         if (value.isArray()) return array(value, spec, where);
         if (value.isObject()) return object(value, spec, where);
         throw new ReplayException.Malformed(where + ": expected a score, a label, probabilities or {labels, probabilities}, found " + show(value));
@@ -120,7 +120,7 @@ public final class Answers {
 
     private static Prediction array(JsonNode array, ProtocolSpec spec, String where) throws ReplayException.Malformed {
         if (array.isEmpty()) throw new ReplayException.Malformed(where + " is an empty array; expected probabilities or labels");
-        if (array.get(0).isTextual()) return Prediction.classes(labels(array, where), new double[0]);
+        if (array.get(0).isTextual() || array.get(0).isBoolean()) return Prediction.classes(labels(array, where), new double[0]);
         double[] values = numbers(array, where);
         if (values.length == 1 && spec.labels().size() != 1) return Prediction.values(values);
         return Prediction.classes(labelsFor(values.length, spec, where), values);
@@ -141,6 +141,7 @@ public final class Answers {
             }
             return Prediction.classes(named, values);
         }
+        if (o.isEmpty()) throw new ReplayException.Malformed(where + " is an empty object; expected a prediction");
         if (o.size() == 1) {
             var only = o.fields().next();
             return decode(only.getValue(), spec, where + "/" + only.getKey());
@@ -152,8 +153,7 @@ public final class Answers {
     private static List<String> labels(JsonNode array, String where) throws ReplayException.Malformed {
         List<String> out = new ArrayList<>(array.size());
         for (JsonNode l : array) {
-            if (l.isTextual()) out.add(l.asText());
-            else if (l.isIntegralNumber()) out.add(l.asText());
+            if (l.isTextual() || l.isBoolean() || l.isIntegralNumber()) out.add(l.asText());
             else throw new ReplayException.Malformed(where + ": expected labels (strings), found " + show(l) + " among them");
         }
         return out;

@@ -197,7 +197,7 @@ class TfServingProtocolTest {
             a probability as a string       | {"predictions": [[0.5, "0.5"]]}                             | predictions[0][1]: expected a number, found "0.5"
             a NaN string                    | {"predictions": [[0.5, "NaN"]]}                             | predictions[0][1]: expected a number, found "NaN"
             nested vectors                  | {"predictions": [[[0.1, 0.9]]]}                             | nested arrays
-            a boolean                       | {"predictions": [true]}                                     | predictions[0]: expected a score, a label
+            an empty object                 | {"predictions": [{}]}                                       | predictions[0] is an empty object
             a null                          | {"predictions": [null]}                                     | predictions[0]: expected a score
             labels and probabilities differ | {"predictions": [{"labels": ["a", "b"], "probabilities": [1]}]} | 2 labels but 1 probabilities
             probabilities not an array      | {"predictions": [{"labels": ["a"], "probabilities": 0.5}]}  | expected an array of probabilities
