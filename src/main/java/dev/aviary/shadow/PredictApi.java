@@ -44,11 +44,23 @@ public abstract class PredictApi implements PredictionProtocol {
     public final PredictionProtocol.HttpCall request(URI base, Payload payload, ProtocolSpec spec) throws ReplayException.BadPayload {
         URI uri = HttpPaths.under(base, "/v1/models/" + HttpPaths.model(spec) + ":predict");
         JsonNode body = payload.body();
+        if (isInferenceRequest(body)) {
+            throw new ReplayException.BadPayload(payload.origin() + ": this is an Open Inference Protocol inference_request (typed \"inputs\" tensors); "
+                    + "replay it with protocol: v2, or store " + protocol + " bodies");
+        }
         if (isEnvelope(body)) return new PredictionProtocol.HttpCall(uri, body.toString());
         if (body.isNull()) throw new ReplayException.BadPayload(payload.origin() + ": the payload is null; write one instance or an {\"instances\": [...]} body");
         ObjectNode wrapped = JSON.createObjectNode();
         wrapped.putArray("instances").add(body);
         return new PredictionProtocol.HttpCall(uri, wrapped.toString());
+    }
+
+    /** Whether the payload is a V2 request: {@code inputs} holding tensors with a name, a shape and a datatype. */
+    public static boolean isInferenceRequest(JsonNode body) {
+        JsonNode inputs = body.path("inputs");
+        if (!inputs.isArray() || inputs.isEmpty()) return false;
+        for (JsonNode i : inputs) if (!i.isObject() || !i.has("name") || !i.has("datatype") || !i.has("shape")) return false;
+        return true;
     }
 
     /** Whether the payload already is a predict request body (and so is sent as it is). */

@@ -53,6 +53,10 @@ public final class OpenInferenceProtocol implements PredictionProtocol {
         URI uri = HttpPaths.under(base, "/v2/models/" + HttpPaths.model(spec) + "/infer");
         JsonNode body = payload.body();
         if (body.isObject() && body.path("inputs").isArray()) return new HttpCall(uri, body.toString());
+        if (body.isObject() && body.has("instances")) {
+            throw new ReplayException.BadPayload(payload.origin() + ": this is a TF Serving / KServe V1 body (\"instances\"); replay it with "
+                    + "protocol: tfserving or kserve-v1, or store V2 inference_requests or plain rows");
+        }
         ObjectNode request = JsonNodeFactory.instance.objectNode();
         ArrayNode inputs = request.putArray("inputs");
         if (body.isObject()) {

@@ -84,6 +84,14 @@ class TfServingProtocolTest {
     }
 
     @Test
+    void anOpenInferenceRequestIsNotSentToTfServing() throws Exception {
+        String v2 = "{\"inputs\": [{\"name\": \"input0\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1.0]}]}";
+        var e = assertThrows(ReplayException.BadPayload.class, () -> protocol.request(BASE, payload(v2), RESNET));
+        assertEquals("golden.jsonl:1: this is an Open Inference Protocol inference_request (typed \"inputs\" tensors); "
+                + "replay it with protocol: v2, or store tfserving bodies", e.getMessage());
+    }
+
+    @Test
     void aSpecWithoutModelOrANullPayloadIsABadPayload() throws Exception {
         var e = assertThrows(ReplayException.BadPayload.class, () -> protocol.request(BASE, payload("[1]"), spec(" ", null, List.of())));
         assertTrue(e.getMessage().contains("model"), e.getMessage());

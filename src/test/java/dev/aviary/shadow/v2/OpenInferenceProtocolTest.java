@@ -111,6 +111,7 @@ class OpenInferenceProtocolTest {
             arrays and values mixed   | [[1, 2], 3]                       | mixes arrays and values
             an empty array            | []                                | empty array
             a null                    | null                              | the payload is null
+            a TF Serving body         | {"instances": [[1, 2]]}           | replay it with protocol: tfserving or kserve-v1
             """)
     void payloadsThatAreNoTensorAreBadPayloads(String what, String payload, String message) throws Exception {
         var e = assertThrows(ReplayException.BadPayload.class,
