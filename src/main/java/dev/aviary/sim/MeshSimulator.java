@@ -92,6 +92,12 @@ public final class MeshSimulator implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        // a round already running would go on with the client the sandbox closes next, and log its failure
+        try {
+            executor.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (server != null) server.close();
     }
 
