@@ -65,7 +65,7 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
     @Override
     public String apply(KServeTarget t, String ns, TrafficSplit desired, String resourceVersion) throws TargetException {
         Objects.requireNonNull(resourceVersion, "resourceVersion: a write must be conditional on what was read");
-        if (desired.headerRoute() != null || desired.mirrorPercent() > 0) {
+        if (desired.headerRoute() != null || desired.mirrorPercent() > 0 || desired.armPins()) {
             throw new TargetException.Invalid("KServe moves traffic by weight only; " + desired.describe() + " cannot be written");
         }
         InferenceService isvc = fetch(ns, t.inferenceService());
