@@ -3,12 +3,20 @@ package dev.aviary.traffic.istio;
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
 import static dev.aviary.traffic.istio.IstioFixtures.apply;
 import static dev.aviary.traffic.istio.IstioFixtures.read;
+import static dev.aviary.traffic.istio.TutorialSteps.BASELINE;
+import static dev.aviary.traffic.istio.TutorialSteps.CANARY;
+import static dev.aviary.traffic.istio.TutorialSteps.CANARY_GROUP;
+import static dev.aviary.traffic.istio.TutorialSteps.CRD;
+import static dev.aviary.traffic.istio.TutorialSteps.FOCUSED;
+import static dev.aviary.traffic.istio.TutorialSteps.HEADER_ROUTE;
+import static dev.aviary.traffic.istio.TutorialSteps.SCHEMA;
+import static dev.aviary.traffic.istio.TutorialSteps.WEIGHT_100;
+import static dev.aviary.traffic.istio.TutorialSteps.withWeights;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.destinationEntry;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.http;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.managedIndex;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.managedRoute;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.routeNames;
-import static dev.aviary.traffic.istio.VirtualServiceMaps.withoutServerFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,7 +29,6 @@ import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step.HeaderMatch;
 import dev.aviary.policy.Step.HeaderMatch.MatchType;
 import dev.aviary.traffic.ArmEndpoints;
-import dev.aviary.traffic.CrdSchema;
 import dev.aviary.traffic.Json;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficSplit;
@@ -51,29 +58,19 @@ class ArmPinsTest {
 
     static KubernetesClient client;
 
-    private static final IstioSchema SCHEMA = IstioSchema.virtualService();
-    private static final CrdSchema CRD = CrdSchema.load("/istio/crd/virtualservices.networking.istio.io.yaml");
-    private static final String BASELINE = "resnet50";
-    private static final String CANARY = "resnet101";
-    private static final String HEADER_ROUTE = "aviary-canary";
     private static final String PIN_BASELINE = "aviary-pin-baseline";
     private static final String PIN_CANARY = "aviary-pin-canary";
-    private static final HeaderMatch CANARY_GROUP = new HeaderMatch("user-group", MatchType.EXACT, "canary");
-    private static final String WEIGHT_100 = "tutorial/virtualservice-weight-100.yaml";
-    private static final String FOCUSED = "tutorial/virtualservice-focused-routing.yaml";
 
     private IstioFixtures fixtures;
     private IstioRouter router;
+    private TutorialSteps steps;
     private final Policy policy = IstioFixtures.policy(null);
 
     @BeforeEach
     void setUp() {
         fixtures = new IstioFixtures(client);
-        fixtures.clear();
-        fixtures.createIstio("tutorial/destinationrule.yaml");
-        fixtures.createIstio("tutorial/gateway.yaml");
-        fixtures.createWorkloads("tutorial/workloads.yaml");
-        router = new IstioRouter(client);
+        steps = TutorialSteps.load(fixtures);
+        router = steps.router();
     }
 
     @ParameterizedTest
@@ -238,34 +235,11 @@ class ArmPinsTest {
         return new TrafficSplit(canary, null, 0, true);
     }
 
-    /** Apply conditionally, as the controller does, and check the object, its schema, the read-back and a no-op re-apply. */
     private void step(Map<String, Object> original, TrafficSplit split, Map<String, Object> expected) throws TargetException {
-        String rv = apply(router, policy, split, read(router, policy).resourceVersion());
-        Map<String, Object> after = fixtures.virtualService("v1alpha3");
-        assertEquals(withoutServerFields(expected), withoutServerFields(after), "the object at " + split.describe());
-        assertEquals(unmanaged(original), unmanaged(after), "only managed paths changed at " + split.describe());
-        assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the object at " + split.describe());
-        assertEquals(List.of(), CRD.violations(after), "Istio's CRD accepts the object at " + split.describe());
-        assertEquals(split, read(router, policy).split());
-        assertEquals(rv, apply(router, policy, split, rv), "re-applying " + split.describe() + " writes nothing");
-        assertEquals(rv, Json.string(Json.map(fixtures.virtualService("v1alpha3"), "metadata"), "resourceVersion"));
-    }
-
-    private static Map<String, Object> unmanaged(Map<String, Object> vs) {
-        Map<String, Object> copy = VirtualServiceMaps.unmanaged(vs, HEADER_ROUTE, BASELINE, CANARY);
-        http(copy).removeIf(r -> PIN_BASELINE.equals(Json.string(Json.map(r), "name")) || PIN_CANARY.equals(Json.string(Json.map(r), "name")));
-        return copy;
+        steps.step(policy, original, split, expected, "v1alpha3");
     }
 
     // ---- the expected objects, spelled out -----------------------------------------------------------------------
-
-    private static Map<String, Object> withWeights(Map<String, Object> vs, int baseline, int canary) {
-        Map<String, Object> copy = Json.deepCopyMap(vs);
-        Map<String, Object> route = managedRoute(copy, BASELINE, CANARY);
-        destinationEntry(route, BASELINE).put("weight", baseline);
-        destinationEntry(route, CANARY).put("weight", canary);
-        return copy;
-    }
 
     private static Map<String, Object> withHeaderRoute(Map<String, Object> vs) {
         Map<String, Object> copy = Json.deepCopyMap(vs);
