@@ -14,6 +14,12 @@ public record IstioTarget(String virtualService, String route, Arm baseline, Arm
         return "VirtualService/" + virtualService;
     }
 
+    /** Both arms sit behind one host: only a route pinned by a header reaches one subset. */
+    @Override
+    public boolean pinsArmsByRoute() {
+        return true;
+    }
+
     /**
      * @param subset  the DestinationRule subset the route sends to
      * @param version the value of the metrics' arm label (destination_version by default); null means

@@ -38,6 +38,14 @@ public record Policy(
         return namespace + "/" + name;
     }
 
+    /**
+     * Whether the rollout's splits keep routes that pin a request to each arm: its target reaches arms only that way
+     * and a check asks the arms directly at derived endpoints ({@link CheckSpec#reachesArmsDirectly()}).
+     */
+    public boolean pinsArms() {
+        return target != null && target.pinsArmsByRoute() && checks.stream().anyMatch(CheckSpec::reachesArmsDirectly);
+    }
+
     public enum TimeoutAction { ROLLBACK, PAUSE }
 
     /** What to do when a check has had no data for longer than {@code tolerate}. */

@@ -10,4 +10,13 @@ public interface Target {
 
     /** A short human name: "VirtualService/image-classifier". */
     String describe();
+
+    /**
+     * Whether its router reaches each arm through routes Aviary adds to the target (Istio: routes pinned by an
+     * Aviary-only header), so a rollout with a check that asks the arms directly must ask for them in its splits.
+     * False when the arms have addresses of their own (KServe's revision and predictor Services).
+     */
+    default boolean pinsArmsByRoute() {
+        return false;
+    }
 }

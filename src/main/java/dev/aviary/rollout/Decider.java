@@ -137,7 +137,7 @@ public final class Decider {
                 RolloutStatus.Builder b = status.toBuilder();
                 b.noDataSince = null;
                 Step step = policy.steps().get(Math.min(status.step(), policy.steps().size() - 1));
-                yield Transition.move(b, live, TrafficSplit.forStep(step), Decision.RESUME, Phase.Progressing,
+                yield Transition.move(b, live, StepRules.forStep(policy, step), Decision.RESUME, Phase.Progressing,
                         "resumed on request: re-applying step " + (status.step() + 1) + " (" + step.describe() + ")", now);
             }
             default -> null;

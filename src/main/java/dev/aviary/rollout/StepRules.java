@@ -55,8 +55,16 @@ final class StepRules {
         b.step = 0;
         b.memory = Map.of();
         b.checks = List.of();
-        return Transition.move(b, live, TrafficSplit.forStep(policy.steps().get(0)), Decision.START, Phase.Progressing,
+        return Transition.move(b, live, forStep(policy, policy.steps().get(0)), Decision.START, Phase.Progressing,
                 message + ": step 1 (" + policy.steps().get(0).describe() + ")", now);
+    }
+
+    /**
+     * The split a step of {@code policy} asks for, with the arm pins while the policy needs them; a promotion and a
+     * rollback ask for none, so the pins go when the rollout ends.
+     */
+    static TrafficSplit forStep(Policy policy, Step step) {
+        return TrafficSplit.forStep(step).withArmPins(policy.pinsArms());
     }
 
     /** The time since the current step's weights were applied: the window its evidence covers. */
@@ -138,7 +146,7 @@ final class StepRules {
             return Transition.move(b, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
                     "every step passed (" + verdicts.size() + " checks pass): promoting", now);
         }
-        return Transition.move(b, live, TrafficSplit.forStep(nextStep), Decision.ADVANCE, Phase.Progressing,
+        return Transition.move(b, live, forStep(policy, nextStep), Decision.ADVANCE, Phase.Progressing,
                 "step " + (index + 1) + " passed (" + verdicts.size() + " checks pass): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
     }
 

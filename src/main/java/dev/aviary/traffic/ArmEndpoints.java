@@ -13,11 +13,22 @@ public record ArmEndpoints(Endpoint baseline, Endpoint canary, String how) {
 
     /**
      * One arm's base URL (protocol paths are appended) and the headers that pin a request to it.
+     *
+     * @param answerHeaders headers every answer that came through the arm's pin carries (Istio: set by the pinning
+     *                      route), empty when there is nothing to check. An answer without them did not take the pin
+     *                      (no sidecar on Aviary's pod, a VirtualService not applied to the mesh, routes not yet
+     *                      pushed to the proxy) and may come from either arm: it must count as a failure of the arm,
+     *                      never as an answer of it.
      */
-    public record Endpoint(URI url, Map<String, String> headers) {
+    public record Endpoint(URI url, Map<String, String> headers, Map<String, String> answerHeaders) {
 
         public Endpoint {
             headers = headers == null ? Map.of() : Map.copyOf(headers);
+            answerHeaders = answerHeaders == null ? Map.of() : Map.copyOf(answerHeaders);
+        }
+
+        public Endpoint(URI url, Map<String, String> headers) {
+            this(url, headers, Map.of());
         }
 
         public Endpoint(URI url) {

@@ -43,11 +43,7 @@ final class HeaderRoute {
         patch.insert(http, "/spec/http", managed, wanted);
     }
 
-    /**
-     * The header route: the managed route's conditions each narrowed by the header, to the canary destination alone,
-     * with the managed route's other behaviour (timeout, retries, rewrite, headers, CORS, fault) so the canary group
-     * is served the way the weighted route would serve it.
-     */
+    /** The header route: the managed route narrowed by the step's header, to the canary destination alone. */
     private static Map<String, Object> build(ManagedRoute m, Step.HeaderMatch header)
             throws TargetException.Invalid {
         String name = header.header();
@@ -62,7 +58,17 @@ final class HeaderRoute {
         }
         Map<String, Object> stringMatch = new LinkedHashMap<>();
         stringMatch.put(header.type().name().toLowerCase(Locale.ROOT), header.value());
+        return narrowed(m, m.headerRouteName(), name, stringMatch, m.canary());
+    }
 
+    /**
+     * A route named {@code routeName}: the managed route's conditions each narrowed by {@code header} matching
+     * {@code stringMatch}, to the destination at {@code destination} alone, with the managed route's other behaviour
+     * (timeout, retries, rewrite, headers, CORS, fault) so the requests it takes are served the way the weighted
+     * route would serve them. Shared by the header step's route and the arm pins.
+     */
+    static Map<String, Object> narrowed(ManagedRoute m, String routeName, String header, Map<String, Object> stringMatch,
+            int destination) throws TargetException.Invalid {
         List<Object> match = new ArrayList<>();
         Object ownMatch = m.route().get("match");
         List<Object> own = Json.list(ownMatch);
@@ -72,7 +78,7 @@ final class HeaderRoute {
         }
         if (own == null || own.isEmpty()) {
             Map<String, Object> headers = new LinkedHashMap<>();
-            headers.put(name, stringMatch);
+            headers.put(header, stringMatch);
             Map<String, Object> condition = new LinkedHashMap<>();
             condition.put("headers", headers);
             match.add(condition);
@@ -88,25 +94,25 @@ final class HeaderRoute {
                     headers = new LinkedHashMap<>();
                     condition.put("headers", headers);
                 }
-                if (headers.containsKey(name)) {
+                if (headers.containsKey(header)) {
                     throw new TargetException.Invalid(m.where()
-                            + " already matches on header '" + name + "'; a header step on it would send all or none"
-                            + " of that route's traffic to the canary, so pick another header");
+                            + " already matches on header '" + header + "'; a route narrowed by it would take all or none"
+                            + " of that route's traffic, so pick another header");
                 }
-                headers.put(name, Json.deepCopy(stringMatch));
+                headers.put(header, Json.deepCopy(stringMatch));
                 match.add(condition);
             }
         }
         Map<String, Object> route = new LinkedHashMap<>();
-        route.put("name", m.headerRouteName());
+        route.put("name", routeName);
         route.put("match", match);
         m.route().forEach((k, v) -> {
             if (!NOT_COPIED.contains(k)) route.put(k, Json.deepCopy(v));
         });
-        Map<String, Object> canary = Json.deepCopyMap(m.destinationEntry(m.canary()));
-        canary.remove("weight"); // a single destination takes all traffic
+        Map<String, Object> only = Json.deepCopyMap(m.destinationEntry(destination));
+        only.remove("weight"); // a single destination takes all traffic
         List<Object> destinations = new ArrayList<>();
-        destinations.add(canary);
+        destinations.add(only);
         route.put("route", destinations);
         return route;
     }
@@ -147,7 +153,7 @@ final class HeaderRoute {
         return null;
     }
 
-    private static int indexOf(List<Object> http, String name) {
+    static int indexOf(List<Object> http, String name) {
         for (int i = 0; i < http.size(); i++) {
             if (name.equals(Json.string(Json.map(http.get(i)), "name"))) return i;
         }

@@ -3,6 +3,7 @@ package dev.aviary.traffic.istio;
 import dev.aviary.traffic.JsonPatch;
 import dev.aviary.traffic.Json;
 import dev.aviary.policy.IstioTarget;
+import dev.aviary.traffic.ArmEndpoints;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
@@ -22,7 +23,7 @@ import java.util.Objects;
 
 /**
  * Moves traffic on an Istio VirtualService by editing one http route's destination weights, an inserted header
- * route and a mirror. Only the I/O is here (fetch, patch, map the API server's answers to {@link TargetException}s):
+ * route, a mirror and the routes that pin a request to one arm. Only the I/O is here (fetch, patch, map the API server's answers to {@link TargetException}s):
  * the edit itself is {@link VirtualServiceEdit}, subset labels are {@link DestinationRules}, the canary's identity
  * is {@link CanaryIdentity}.
  *
@@ -110,6 +111,18 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
                         + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Each arm through the pin routes Aviary keeps while a shadow check needs them ({@link ArmPins}): requests to the
+     * managed route's service carrying {@code x-aviary-arm: baseline|canary}. They take the pins only from a pod with
+     * an Istio sidecar and only when the VirtualService is bound to the mesh; a gateway-only one is refused with what
+     * to write.
+     */
+    @Override
+    public ArmEndpoints endpoints(IstioTarget t, String ns, ArmLabels arms) throws TargetException {
+        VirtualService vs = fetch(ns, t.virtualService());
+        return ArmPins.endpoints(vs.key(), ns, vs.object(), t);
     }
 
     // ---- access --------------------------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ record ManagedRoute(String vsKey, int index, Map<String, Object> route, String n
         return name == null || name.isEmpty() ? HEADER_ROUTE_SUFFIX : name + "-" + HEADER_ROUTE_SUFFIX;
     }
 
+    /** "primary" → "primary-aviary-pin-canary"; an unnamed managed route → "aviary-pin-canary". */
+    String pinRouteName(String arm) {
+        String own = ArmPins.ROUTE_SUFFIX + arm;
+        return name == null || name.isEmpty() ? own : name + "-" + own;
+    }
+
     String describe() {
         return label(index, name);
     }

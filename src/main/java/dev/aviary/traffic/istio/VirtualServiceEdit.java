@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The managed split as it stands in a VirtualService's JSON, both ways: read it, and compute the JSON patch that
- * takes the object to a desired split (the weights of the two arms, a mirror to the canary, the header route).
+ * takes the object to a desired split (the weights of the two arms, a mirror to the canary, the header route, the
+ * arm pins).
  * Pure: no server is involved, {@link IstioRouter} fetches the object and sends the patch.
  */
 final class VirtualServiceEdit {
@@ -27,7 +28,8 @@ final class VirtualServiceEdit {
             throws TargetException.Invalid {
         List<Object> http = http(virtualService);
         ManagedRoute m = ManagedRoute.resolve(vsKey, ns, http, t);
-        return new TrafficSplit(canaryShare(m), HeaderRoute.live(http, m), liveMirrorPercent(m, ns, t.canary().subset()));
+        return new TrafficSplit(canaryShare(m), HeaderRoute.live(http, m), liveMirrorPercent(m, ns, t.canary().subset()),
+                ArmPins.live(http, m));
     }
 
     /** The http routes of a VirtualService; empty when it has none. */
@@ -65,6 +67,7 @@ final class VirtualServiceEdit {
 
         editMirror(ns, t, desired, m, routePtr, patch);
         HeaderRoute.edit(http, desired.headerRoute(), m, patch);
+        ArmPins.edit(http, desired.armPins(), m, patch);
         return patch;
     }
 

@@ -1,6 +1,7 @@
 package dev.aviary.traffic.kserve;
 
 import dev.aviary.policy.KServeTarget;
+import dev.aviary.traffic.ArmEndpoints;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.Json;
 import dev.aviary.traffic.JsonPatch;
@@ -65,7 +66,7 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
     @Override
     public String apply(KServeTarget t, String ns, TrafficSplit desired, String resourceVersion) throws TargetException {
         Objects.requireNonNull(resourceVersion, "resourceVersion: a write must be conditional on what was read");
-        if (desired.headerRoute() != null || desired.mirrorPercent() > 0) {
+        if (desired.headerRoute() != null || desired.mirrorPercent() > 0 || desired.armPins()) {
             throw new TargetException.Invalid("KServe moves traffic by weight only; " + desired.describe() + " cannot be written");
         }
         InferenceService isvc = fetch(ns, t.inferenceService());
@@ -96,6 +97,17 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
                 default -> throw new TargetException("patching InferenceService " + isvc.key() + " failed: " + reason(e), e);
             }
         }
+    }
+
+    /**
+     * Each arm's own address in the cluster, derived from the InferenceService as read now: in Standard mode the
+     * predictor Services, in Serverless mode the {@code prev}/{@code latest} tag routes when the user enabled tag
+     * routing, else the revisions' Services ({@link StandardCanary#endpoints}, {@link ServerlessCanary#endpoints}).
+     */
+    @Override
+    public ArmEndpoints endpoints(KServeTarget t, String ns, ArmLabels arms) throws TargetException {
+        InferenceService isvc = fetch(ns, t.inferenceService());
+        return mode(isvc).endpoints(isvc, t.component(), ns);
     }
 
     private CanaryMode mode(InferenceService isvc) {

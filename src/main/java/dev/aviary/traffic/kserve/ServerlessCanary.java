@@ -1,5 +1,6 @@
 package dev.aviary.traffic.kserve;
 
+import dev.aviary.traffic.ArmEndpoints;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.Json;
 import dev.aviary.traffic.JsonPatch;
@@ -7,6 +8,7 @@ import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TargetException;
 import dev.aviary.traffic.TrafficSplit;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,8 @@ import java.util.Map;
 final class ServerlessCanary implements CanaryMode {
 
     static final String FIELD = "canaryTrafficPercent";
+    /** kserve pkg/constants EnableRoutingTagAnnotationKey. */
+    static final String TAG_ROUTING = "serving.kserve.io/enable-tag-routing";
 
     @Override
     public LiveTraffic read(InferenceService isvc, String component) throws TargetException {
@@ -55,6 +59,61 @@ final class ServerlessCanary implements CanaryMode {
         // the revision KServe routes the rest to (tag prev), else the last one rolled out with 100%
         String baseline = r.prev() != null ? r.prev() : r.rolledOut();
         return new ArmLabels(baseline, r.created(), isvc.name() + "-" + component);
+    }
+
+    /**
+     * With tag routing on (the annotation {@code serving.kserve.io/enable-tag-routing: "true"}), the routes of
+     * KServe's {@code prev} and {@code latest} tags; otherwise each revision's own Service. Followed from sources:
+     * <ul>
+     *   <li>kserve pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go (aaac4e294): with
+     *       canaryTrafficPercent below 100 the last rolled-out revision is tagged {@code prev} always; the latest
+     *       revision is tagged {@code latest} only with the annotation (constants EnableRoutingTagAnnotationKey).</li>
+     *   <li>knative/serving pkg/reconciler/route/resources/service.go MakeK8sPlaceholderService and
+     *       domains.HostnameFromTemplate (98e5ef90a): each tag gets a Service {@code {tag}-{route}} (the default
+     *       tag-template) on port 80 in the route's namespace, an ExternalName to Knative's local gateway; the route
+     *       is the component's Knative Service, named in status.components.&lt;c&gt;.address.url.</li>
+     *   <li>knative/serving pkg/reconciler/serverlessservice/resources/services.go MakePublicService: each revision
+     *       has a Service named after it, port 80 to the queue-proxy's 8012 (or through the activator while it is
+     *       scaled to zero), so a replay passes the queue-proxy like live traffic. {@code {revision}-private} selects
+     *       the pods directly and answers nothing at zero scale: not used.</li>
+     * </ul>
+     * A {@code latest} tag follows the latest <em>ready</em> revision: until the canary is ready it still names the
+     * baseline, and is refused rather than compared with itself.
+     */
+    @Override
+    public ArmEndpoints endpoints(InferenceService isvc, String component, String ns) throws TargetException {
+        componentSpec(isvc, component);
+        Revisions r = Revisions.of(isvc, component);
+        String canary = r.canary();
+        if (canary == null) throw new TargetException("InferenceService " + isvc.key() + " has nothing to compare: " + noCanary(r));
+        String baseline = r.prev() != null ? r.prev() : r.rolledOut();
+        String tags = Json.string(Json.map(Json.map(isvc.object(), "metadata"), "annotations"), TAG_ROUTING);
+        Map<String, Object> latest = r.tagged("latest");
+        if ("true".equals(tags) && latest != null && r.prev() != null) {
+            if (!canary.equals(Json.string(latest, "revisionName"))) {
+                throw new TargetException("InferenceService " + isvc.key() + ": the latest tag still routes to "
+                        + Json.oneLine(Json.string(latest, "revisionName")) + ", not the canary " + canary
+                        + " (Knative tags the latest ready revision): waiting for it to be ready");
+            }
+            String route = route(isvc, component);
+            return new ArmEndpoints(CanaryMode.service("prev-" + route, ns), CanaryMode.service("latest-" + route, ns),
+                    "the prev and latest tag routes of " + route + " (tag routing on), port 80");
+        }
+        return new ArmEndpoints(CanaryMode.service(baseline, ns), CanaryMode.service(canary, ns),
+                "the Services of revisions " + baseline + " and " + canary + ", port 80"
+                        + ("true".equals(tags) ? " (tag routing is on, but KServe reports no prev and latest tags now)" : ""));
+    }
+
+    /** The component's Knative Service (the route tags hang off): named in its cluster-local address. */
+    private static String route(InferenceService isvc, String component) {
+        String url = Json.string(Json.map(Json.map(Json.map(isvc.status(), "components"), component), "address"), "url");
+        String host = null;
+        try {
+            host = url == null ? null : URI.create(url).getHost();
+        } catch (IllegalArgumentException e) {
+            // a status Aviary cannot parse: KServe's own naming below
+        }
+        return host == null ? isvc.name() + "-" + component : host.split("\\.")[0];
     }
 
     /** The weight the spec asks for: the field, or 100 (all traffic to the latest revision) without it. */
@@ -129,6 +188,12 @@ final class ServerlessCanary implements CanaryMode {
                 if (revision.equals(Json.string(t, "revisionName")) && p != null) sum += p.longValue();
             }
             return (int) sum;
+        }
+
+        /** The traffic entry carrying {@code tag}, null when none does. */
+        Map<String, Object> tagged(String tag) {
+            for (Map<String, Object> t : traffic) if (tag.equals(Json.string(t, "tag"))) return t;
+            return null;
         }
 
         String describeTraffic() {

@@ -1,5 +1,6 @@
 package dev.aviary.traffic.kserve;
 
+import dev.aviary.traffic.ArmEndpoints;
 import dev.aviary.traffic.ArmLabels;
 import dev.aviary.traffic.Json;
 import dev.aviary.traffic.JsonPatch;
@@ -87,6 +88,25 @@ final class StandardCanary implements CanaryMode {
         String stable = Json.string(Json.map(isvc.spec(), "predictor"), "name");
         return new ArmLabels(predictorService(isvc.name(), stable), predictorService(isvc.name(), canaryName(isvc, canary)), null,
                 STANDARD_ARM_LABEL);
+    }
+
+    /**
+     * The stable predictor's Service and the canary's, {@code {isvc}[-{name}]-predictor}: KServe's raw Service
+     * (kserve pkg/controller/v1beta1/inferenceservice/reconcilers/service/service_reconciler.go createDefaultSvc,
+     * at aaac4e294) listens on port 80 (constants.CommonDefaultHttpPort) and forwards to the model container's first
+     * port, 8080 when it declares none. Not covered: KServe's {@code serviceClusterIPNone} setting makes the Service
+     * headless, where port 80 maps to nothing; name the endpoints with the container port then.
+     */
+    @Override
+    public ArmEndpoints endpoints(InferenceService isvc, String component, String ns) throws TargetException {
+        Map<String, Object> canary = canary(isvc, component);
+        if (canary == null) {
+            throw new TargetException("InferenceService " + isvc.key() + " has no canary in spec.canary to send requests to");
+        }
+        String stable = predictorService(isvc.name(), Json.string(Json.map(isvc.spec(), "predictor"), "name"));
+        String candidate = predictorService(isvc.name(), canaryName(isvc, canary));
+        return new ArmEndpoints(CanaryMode.service(stable, ns), CanaryMode.service(candidate, ns),
+                "KServe's predictor Services " + stable + " and " + candidate + " (Standard mode), port 80");
     }
 
     /** kserve pkg/constants PredictorServiceName. */

@@ -31,6 +31,10 @@ final class IstioFixtures {
         this.client = client;
     }
 
+    KubernetesClient client() {
+        return client;
+    }
+
     static ResourceDefinitionContext virtualServices(String version) {
         return IstioApi.context(version, "VirtualService", "virtualservices");
     }

@@ -1,8 +1,16 @@
 package dev.aviary.traffic.istio;
 
-import dev.aviary.traffic.CrdSchema;
 import dev.aviary.traffic.Json;
 import static dev.aviary.traffic.istio.IstioFixtures.NS;
+import static dev.aviary.traffic.istio.TutorialSteps.BASELINE;
+import static dev.aviary.traffic.istio.TutorialSteps.CANARY;
+import static dev.aviary.traffic.istio.TutorialSteps.CANARY_GROUP;
+import static dev.aviary.traffic.istio.TutorialSteps.CRD;
+import static dev.aviary.traffic.istio.TutorialSteps.FOCUSED;
+import static dev.aviary.traffic.istio.TutorialSteps.HEADER_ROUTE;
+import static dev.aviary.traffic.istio.TutorialSteps.SCHEMA;
+import static dev.aviary.traffic.istio.TutorialSteps.WEIGHT_100;
+import static dev.aviary.traffic.istio.TutorialSteps.withWeights;
 import static dev.aviary.traffic.istio.IstioFixtures.apply;
 import static dev.aviary.traffic.istio.IstioFixtures.armLabels;
 import static dev.aviary.traffic.istio.IstioFixtures.read;
@@ -10,7 +18,6 @@ import static dev.aviary.traffic.istio.VirtualServiceMaps.destinationEntry;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.http;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.managedIndex;
 import static dev.aviary.traffic.istio.VirtualServiceMaps.managedRoute;
-import static dev.aviary.traffic.istio.VirtualServiceMaps.withoutServerFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -61,29 +68,17 @@ class TutorialShapesTest {
 
     static KubernetesClient client;
 
-    private static final IstioSchema SCHEMA = IstioSchema.virtualService();
-    /** The same CRD through a JSON-schema validator library: what the hand-written check covers is not all it covers. */
-    private static final CrdSchema CRD = CrdSchema.load("/istio/crd/virtualservices.networking.istio.io.yaml");
-    private static final String BASELINE = "resnet50";
-    private static final String CANARY = "resnet101";
-    /** The header route's name when the managed route has none. */
-    private static final String HEADER_ROUTE = "aviary-canary";
-    private static final HeaderMatch CANARY_GROUP = new HeaderMatch("user-group", MatchType.EXACT, "canary");
-    private static final String WEIGHT_100 = "tutorial/virtualservice-weight-100.yaml";
-    private static final String FOCUSED = "tutorial/virtualservice-focused-routing.yaml";
     private static final Path EXAMPLE_POLICY = Path.of("policies/image-classifier.yaml");
 
     private IstioFixtures fixtures;
     private IstioRouter router;
+    private TutorialSteps steps;
 
     @BeforeEach
     void setUp() {
         fixtures = new IstioFixtures(client);
-        fixtures.clear();
-        fixtures.createIstio("tutorial/destinationrule.yaml");
-        fixtures.createIstio("tutorial/gateway.yaml");
-        fixtures.createWorkloads("tutorial/workloads.yaml");
-        router = new IstioRouter(client);
+        steps = TutorialSteps.load(fixtures);
+        router = steps.router();
     }
 
     /** policies/image-classifier.yaml's target: no route name, the route is the one holding both subsets. */
@@ -359,38 +354,13 @@ class TutorialShapesTest {
         return step(p, original, split, expected, "v1alpha3");
     }
 
-    /**
-     * Apply a split conditionally on the version read, as the controller does, and check: the object is exactly the
-     * expected one; it equals the original minus the managed paths; Istio's schema accepts it; it reads back as the
-     * split; applying the same split again writes nothing.
-     */
+    /** {@link TutorialSteps#step}: the object, its schema, the read-back and a no-op re-apply, checked. */
     private String step(Policy p, Map<String, Object> original, TrafficSplit split, Map<String, Object> expected,
             String version) throws TargetException {
-        String rv = apply(router, p, split, read(router, p).resourceVersion());
-        Map<String, Object> after = fixtures.virtualService(version);
-        assertEquals(withoutServerFields(expected), withoutServerFields(after), "the object at " + split.describe());
-        assertEquals(unmanaged(original), unmanaged(after), "only managed fields changed at " + split.describe());
-        assertEquals(List.of(), SCHEMA.violations(after), "Istio's schema accepts the object at " + split.describe());
-        assertEquals(List.of(), CRD.violations(after), "Istio's schema accepts the object at " + split.describe());
-        assertEquals(split, read(router, p).split());
-        assertEquals(rv, apply(router, p, split, rv), "re-applying " + split.describe() + " writes nothing");
-        assertEquals(rv, Json.string(Json.map(fixtures.virtualService(version), "metadata"), "resourceVersion"));
-        return rv;
-    }
-
-    private static Map<String, Object> unmanaged(Map<String, Object> vs) {
-        return VirtualServiceMaps.unmanaged(vs, HEADER_ROUTE, BASELINE, CANARY);
+        return steps.step(p, original, split, expected, version);
     }
 
     // ---- the expected objects, spelled out -----------------------------------------------------------------------
-
-    private static Map<String, Object> withWeights(Map<String, Object> vs, int baseline, int canary) {
-        Map<String, Object> copy = Json.deepCopyMap(vs);
-        Map<String, Object> route = managedRoute(copy, BASELINE, CANARY);
-        destinationEntry(route, BASELINE).put("weight", baseline);
-        destinationEntry(route, CANARY).put("weight", canary);
-        return copy;
-    }
 
     /** The tutorial's focused-routing route, named, right above the weighted route. */
     private static Map<String, Object> withHeaderRoute(Map<String, Object> vs) {

@@ -24,13 +24,16 @@ final class VirtualServiceMaps {
     }
 
     /**
-     * The object without the server fields and without every path Aviary manages: the header route (by name), and
-     * on the managed route (the one route holding both subsets) the mirror and the two arms' weights.
+     * The object without the server fields and without every path Aviary manages: the header route and the arm pins
+     * (by name), and on the managed route (the one route holding both subsets) the mirror and the two arms' weights.
      */
     static Map<String, Object> unmanaged(Map<String, Object> vs, String headerRoute, String baseline, String canary) {
         Map<String, Object> copy = withoutServerFields(vs);
         List<Object> http = http(copy);
-        http.removeIf(r -> headerRoute.equals(Json.string(Json.map(r), "name")));
+        http.removeIf(r -> {
+            String name = Json.string(Json.map(r), "name");
+            return headerRoute.equals(name) || name != null && name.matches("(.*-)?aviary-pin-(baseline|canary)");
+        });
         Map<String, Object> managed = managedRoute(copy, baseline, canary);
         MANAGED_ROUTE_FIELDS.forEach(managed::remove);
         for (Object d : Json.list(managed, "route")) {
