@@ -36,16 +36,16 @@ public record Transaction(double amount, String productCd, String card4, String 
     public static final List<String> MAIL_DOMAINS = List.of("gmail.com", "yahoo.com", "hotmail.com", "anonymous.com",
             "outlook.com", "aol.com", "icloud.com", "protonmail.com");
 
-    /** A row that is not a transaction: the message is one line naming the field and what to send. */
-    public static final class BadRow extends IllegalArgumentException {
-        public BadRow(String message) {
+    /** An input that is not a transaction: the message is one line naming the field and what to send. */
+    public static final class BadInput extends IllegalArgumentException {
+        public BadInput(String message) {
             super(message, null);
         }
     }
 
     public Transaction {
-        if (!Double.isFinite(amount) || amount < 0) throw new BadRow(AMOUNT + " must be a number >= 0, got " + amount);
-        if (productCd == null || card4 == null) throw new BadRow(PRODUCT + " and " + CARD + " must be strings");
+        if (!Double.isFinite(amount) || amount < 0) throw new BadInput(AMOUNT + " must be a number >= 0, got " + amount);
+        if (productCd == null || card4 == null) throw new BadInput(PRODUCT + " and " + CARD + " must be strings");
     }
 
     /** Both mail domains known and different: the purchaser pays for someone else's account. */
@@ -53,14 +53,17 @@ public record Transaction(double amount, String productCd, String card4, String 
         return purchaserMail != null && recipientMail != null && !purchaserMail.equals(recipientMail);
     }
 
-    /** The row as the payload's JSON object; the amount with cents, as a number. */
+    /**
+     * The row as the payload's JSON object; the amount with cents, as a number. An unknown mail domain is written as
+     * "" rather than the tutorial's null: an Open Inference Protocol BYTES tensor cannot carry a null.
+     */
     public ObjectNode toJson() {
         ObjectNode row = JsonNodeFactory.instance.objectNode();
         row.put(AMOUNT, amount);
         row.put(PRODUCT, productCd);
         row.put(CARD, card4);
-        row.put(P_EMAIL, purchaserMail);
-        row.put(R_EMAIL, recipientMail);
+        row.put(P_EMAIL, purchaserMail == null ? "" : purchaserMail);
+        row.put(R_EMAIL, recipientMail == null ? "" : recipientMail);
         row.put("M1", flag(m1));
         row.put("M2", flag(m2));
         row.put("M3", flag(m3));
@@ -68,22 +71,22 @@ public record Transaction(double amount, String productCd, String card4, String 
     }
 
     /**
-     * The transaction in a JSON row object. Every column must be present; the mail domains may be null (unknown);
+     * The transaction in a JSON row object. Every column must be present; the mail domains may be null or "" (unknown);
      * the flags are "T"/"F" (or JSON booleans); other keys (such as the tutorial's {@code isFraud}) are ignored, as
      * the tutorial's service selects its columns from the data frame.
      *
-     * @throws BadRow naming the field and what it must be
+     * @throws BadInput naming the field and what it must be
      */
     public static Transaction fromJson(JsonNode row) {
         if (row == null || !row.isObject()) {
-            throw new BadRow("a row must be a JSON object of named features (" + String.join(", ", COLUMNS) + "), got "
+            throw new BadInput("a row must be a JSON object of named features (" + String.join(", ", COLUMNS) + "), got "
                     + (row == null ? "nothing" : row.getNodeType().name().toLowerCase()));
         }
         for (String column : COLUMNS) {
-            if (!row.has(column)) throw new BadRow("missing " + column + "; a row needs " + String.join(", ", COLUMNS));
+            if (!row.has(column)) throw new BadInput("missing " + column + "; a row needs " + String.join(", ", COLUMNS));
         }
         JsonNode amount = row.get(AMOUNT);
-        if (!amount.isNumber()) throw new BadRow(AMOUNT + " must be a number, got " + describe(amount));
+        if (!amount.isNumber()) throw new BadInput(AMOUNT + " must be a number, got " + describe(amount));
         return new Transaction(amount.doubleValue(), text(row, PRODUCT, false), text(row, CARD, false),
                 text(row, P_EMAIL, true), text(row, R_EMAIL, true),
                 flag(row.get("M1"), "M1"), flag(row.get("M2"), "M2"), flag(row.get("M3"), "M3"));
@@ -92,14 +95,14 @@ public record Transaction(double amount, String productCd, String card4, String 
     private static String text(JsonNode row, String column, boolean nullable) {
         JsonNode v = row.get(column);
         if (nullable && v.isNull()) return null;
-        if (!v.isTextual()) throw new BadRow(column + " must be a string" + (nullable ? " or null" : "") + ", got " + describe(v));
+        if (!v.isTextual()) throw new BadInput(column + " must be a string" + (nullable ? " or null" : "") + ", got " + describe(v));
         return nullable && v.asText().isEmpty() ? null : v.asText();
     }
 
     private static boolean flag(JsonNode v, String column) {
         if (v.isBoolean()) return v.booleanValue();
         if (v.isTextual() && (v.asText().equals("T") || v.asText().equals("F"))) return v.asText().equals("T");
-        throw new BadRow(column + " must be \"T\" or \"F\", got " + describe(v));
+        throw new BadInput(column + " must be \"T\" or \"F\", got " + describe(v));
     }
 
     /** A JSON value for a one-line message: its type and at most 40 characters of it. */
