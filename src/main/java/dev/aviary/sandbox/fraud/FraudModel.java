@@ -8,6 +8,7 @@ import org.tribuo.impl.ArrayExample;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One trained fraud classifier with its preprocessing: the tutorial's one-hot encoding of the categorical columns,
@@ -56,16 +57,21 @@ public final class FraudModel {
         return description;
     }
 
-    public synchronized Verdict predict(Transaction transaction) {
-        org.tribuo.Prediction<Label> p = model.predict(example(transaction, 1, LabelFactory.UNKNOWN_LABEL));
-        double legit = p.getOutputScores().containsKey(LEGIT) ? p.getOutputScores().get(LEGIT).getScore() : 0;
-        double fraud = p.getOutputScores().containsKey(FRAUD) ? p.getOutputScores().get(FRAUD).getScore() : 0;
-        return new Verdict(p.getOutput().getLabel(), legit, fraud);
+    public Verdict predict(Transaction transaction) {
+        return predict(List.of(transaction)).get(0);
     }
 
-    public List<Verdict> predict(List<Transaction> transactions) {
+    /** One verdict per transaction, in order: one call into the model (one DMatrix for XGBoost). */
+    public synchronized List<Verdict> predict(List<Transaction> transactions) {
+        List<Example<Label>> examples = new ArrayList<>(transactions.size());
+        for (Transaction t : transactions) examples.add(example(t, 1, LabelFactory.UNKNOWN_LABEL));
         List<Verdict> verdicts = new ArrayList<>(transactions.size());
-        for (Transaction t : transactions) verdicts.add(predict(t));
+        for (org.tribuo.Prediction<Label> p : model.predict(examples)) {
+            Map<String, Label> scores = p.getOutputScores();
+            double legit = scores.containsKey(LEGIT) ? scores.get(LEGIT).getScore() : 0;
+            double fraud = scores.containsKey(FRAUD) ? scores.get(FRAUD).getScore() : 0;
+            verdicts.add(new Verdict(p.getOutput().getLabel(), legit, fraud));
+        }
         return verdicts;
     }
 
