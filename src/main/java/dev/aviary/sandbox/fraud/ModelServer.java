@@ -51,6 +51,12 @@ public final class ModelServer implements AutoCloseable {
     private static final String V1_PREFIX = "/v1/models/";
     private static final String V1_SUFFIX = ":predict";
     private static final String V2_MODELS = "/v2/models/";
+    /**
+     * Without TCP_NODELAY the JDK server sends the headers and the body in two segments and every answer waits for the
+     * client's delayed ACK (~40 ms). The JDK reads this property once, when its first HttpServer starts; the launcher
+     * and the test JVM set it up front, this covers a JVM where a model server is the first.
+     */
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
 
     /**
      * How the prediction endpoints misbehave.
@@ -89,6 +95,7 @@ public final class ModelServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        if (System.getProperty(NODELAY) == null) System.setProperty(NODELAY, "true");
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(pool);
         server.createContext("/", this::handle);
