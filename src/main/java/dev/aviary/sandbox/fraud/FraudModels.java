@@ -27,7 +27,8 @@ import java.util.concurrent.Future;
  * realistic bug produces:
  * <ul>
  *   <li>baseline, "xgb": gradient-boosted trees (XGBoost through Tribuo);</li>
- *   <li>good canary, "rf": a random forest (Tribuo CART trees with feature subsampling, bagged, their class
+ *   <li>good canary, "rf": a random forest (tribuo-common-tree's RandomForestTrainer, a BaggingTrainer over CART trees
+ *       splitting on a random half of the features; tribuo-classification-ensemble does not resolve here), their class
  *       distributions averaged as scikit-learn's predict_proba does);</li>
  *   <li>bad canary, "rf-cents": the same random forest, but its training export carried TransactionAmt in cents while
  *       the service still sends dollars. It answers just as fast and always 200 OK, yet reads every ordinary charge as
