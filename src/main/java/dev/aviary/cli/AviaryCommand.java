@@ -4,7 +4,7 @@ import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "aviary", mixinStandardHelpOptions = true, version = "aviary 0.1.0",
-        description = "Progressive delivery for ML models: moves a canary from 0% to 100% of traffic, or back, on evidence.",
+        description = "Progressive delivery for ML models: moves a canary from 0%% to 100%% of traffic, or back, on evidence.",
         subcommands = {RunCommand.class, DemoCommand.class, SandboxCommand.class, ValidateCommand.class, SimulateCommand.class,
             StatusCommand.class})
 @TopCommand
