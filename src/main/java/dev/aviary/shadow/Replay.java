@@ -172,7 +172,11 @@ public final class Replay implements AutoCloseable {
         }
         CompletableFuture<ArmAnswer> baseline = call.send(endpoints.baseline(), toBaseline).whenComplete((a, e) -> baselineSlots.release());
         CompletableFuture<ArmAnswer> canary = call.send(endpoints.canary(), toCanary).whenComplete((a, e) -> canarySlots.release());
-        baseline.thenCombine(canary, (b, c) -> ReplayHistory.Replayed.of(clock.instant(), b, c, comparator)).thenAccept(this::record);
+        baseline.thenCombine(canary, (b, c) -> ReplayHistory.Replayed.of(clock.instant(), b, c, comparator))
+                // a comparator's bug is still a replay that produced no pair, counted, never lost
+                .exceptionally(e -> ReplayHistory.Replayed.failed(clock.instant(), null, "the answers could not be compared ("
+                        + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName() + ")"))
+                .thenAccept(this::record);
     }
 
     private void record(ReplayHistory.Replayed replayed) {

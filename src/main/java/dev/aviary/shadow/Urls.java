@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  */
 public final class Urls {
 
-    private static final Pattern URL_IN_TEXT = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>]+");
+    private static final Pattern URL_IN_TEXT = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>()]+");
 
     private Urls() {
     }

@@ -189,4 +189,22 @@ class ReplayTest {
         assertEquals(p.failures().baseline(), p.failures().canary());
         assertEquals(p.compared(), p.agreed());
     }
+
+    @Test
+    void aReasonNeverCarriesTheEndpointsCredentialsOrQuery() throws Exception {
+        ArmServer baseline = server(id -> ArmServer.Answer.label("a"));
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        for (URI canary : List.of(URI.create("http://svc:hunter2@127.0.0.1:" + closedPort + "/?api_key=abc123"),
+                URI.create("http://127.0.0.1:" + closedPort + "/?api_key=abc123"))) {
+            Replay r = replay(baseline.url(), canary, payloads(0), spec(50, 2, Duration.ofSeconds(1))).start();
+            await("failures", () -> r.pairs(EVER) != null && r.pairs(EVER).failures().canary() >= 2);
+            String reason = r.pairs(EVER).failures().canaryReason();
+            r.close();
+            assertTrue(!reason.contains("hunter2") && !reason.contains("abc123") && !reason.isBlank(), reason);
+            assertEquals(1, reason.lines().count(), reason);
+        }
+    }
 }
