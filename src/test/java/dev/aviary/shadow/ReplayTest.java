@@ -52,6 +52,13 @@ class ReplayTest {
         }
     }
 
+    /** A local port nothing listens on: connecting is refused. */
+    static int closedPort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     ArmServer server(java.util.function.IntFunction<ArmServer.Answer> answers) throws Exception {
         ArmServer s = new ArmServer(answers);
         open.add(s);
@@ -159,10 +166,7 @@ class ReplayTest {
     @Test
     void anArmThatIsDownKeepsTheSessionAliveAndTheOtherArmClean() throws Exception {
         ArmServer baseline = server(id -> ArmServer.Answer.label("a"));
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = closedPort();
         Replay r = replay(baseline.url(), URI.create("http://127.0.0.1:" + closedPort), payloads(0, 1), spec(50, 4, Duration.ofSeconds(2)))
                 .start();
         await("20 replays", () -> r.pairs(EVER) != null && r.pairs(EVER).failures().sent() >= 20);
@@ -193,10 +197,7 @@ class ReplayTest {
     @Test
     void aReasonNeverCarriesTheEndpointsCredentialsOrQuery() throws Exception {
         ArmServer baseline = server(id -> ArmServer.Answer.label("a"));
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = closedPort();
         for (URI canary : List.of(URI.create("http://svc:hunter2@127.0.0.1:" + closedPort + "/?api_key=abc123"),
                 URI.create("http://127.0.0.1:" + closedPort + "/?api_key=abc123"))) {
             Replay r = replay(baseline.url(), canary, payloads(0), spec(50, 2, Duration.ofSeconds(1))).start();
