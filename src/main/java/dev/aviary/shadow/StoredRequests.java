@@ -48,7 +48,7 @@ public final class StoredRequests {
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
                 throw new Payloads.PayloadException(CONFIGMAP + name + ": Aviary may not read ConfigMaps in namespace " + namespace
-                        + " (k8s/rbac.yaml grants get on configmaps)");
+                        + ": an operator grants it per namespace with a Role and RoleBinding (k8s/rbac-payloads.yaml)");
             }
             throw new Payloads.PayloadException(CONFIGMAP + name + ": cannot read it in namespace " + namespace + " ("
                     + (e.getCode() > 0 ? "HTTP " + e.getCode() : e.getClass().getSimpleName()) + ")");

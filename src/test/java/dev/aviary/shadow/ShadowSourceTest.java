@@ -150,7 +150,11 @@ class ShadowSourceTest {
     }
 
     Policy policy(CheckSpec... checks) {
-        return new Policy("fraud-detection", "payments",
+        return policy("payments", checks);
+    }
+
+    Policy policy(String namespace, CheckSpec... checks) {
+        return new Policy("fraud-detection", namespace,
                 new IstioTarget("fraud-classifier", null, new IstioTarget.Arm("v1", null, null), new IstioTarget.Arm("v2", null, null)),
                 Duration.ofSeconds(10), List.of(new Step(50, null, null, Duration.ofMinutes(5))), Duration.ofHours(1),
                 Policy.TimeoutAction.ROLLBACK, new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), List.of(checks),
@@ -267,34 +271,50 @@ class ShadowSourceTest {
 
     @Test
     void payloadsInAConfigMapOfThePolicysNamespaceAreReplayed() throws Exception {
-        client.configMaps().inNamespace("payments").resource(new ConfigMapBuilder().withNewMetadata().withName("fraud-golden").endMetadata()
+        // "default", the namespace k8s/rbac-payloads.yaml grants as its example
+        client.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName("fraud-golden").endMetadata()
                 .withData(Map.of("transactions.jsonl", "{\"ids\": [1]}\n{\"ids\": [2]}\n")).build()).create();
-        client.configMaps().inNamespace("payments").resource(new ConfigMapBuilder().withNewMetadata().withName("broken").endMetadata()
+        client.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName("broken").endMetadata()
                 .withData(Map.of("transactions.jsonl", "{\"ids\": [1]}\n{\"ids\": [2}\n")).build()).create();
+        // a ConfigMap of another namespace is not the policy's (created by the test: Aviary never reads there)
+        client.configMaps().inNamespace("payments").resource(new ConfigMapBuilder().withNewMetadata().withName("other-team").endMetadata()
+                .withData(Map.of("transactions.jsonl", "{\"ids\": [9]}\n")).build()).create();
         ArmServer baseline = arm("L");
         ArmServer canary = arm("L");
         ShadowSource source = source();
         ReplayCheck check = new ReplayCheck("agreement",
                 new ReplayMeasure("agreement", spec("configmap/fraud-golden", endpoints(baseline, canary)), false));
-        Policy policy = policy(check);
-        source.observe(policy, check, ARMS, STEP);
-        Observation.Predictions seen;
-        pairs(source, policy, check, STEP);
         ReplayCheck drift = new ReplayCheck("drift", new ReplayMeasure("drift", spec("configmap/fraud-golden", endpoints(baseline, canary)), true));
+        Policy policy = policy("default", check, drift);
+        source.observe(policy, check, ARMS, STEP);
+        pairs(source, policy, check, STEP);
         source.observe(policy, drift, ARMS, STEP);
         await("predictions", () -> source.observe(policy, drift, ARMS, STEP) instanceof Observation.Predictions p
                 && p.baselineClasses().size() == 2);
-        seen = (Observation.Predictions) source.observe(policy, drift, ARMS, STEP);
+        Observation.Predictions seen = (Observation.Predictions) source.observe(policy, drift, ARMS, STEP);
         assertEquals(Set.of("L1", "L2"), seen.baselineClasses().keySet());
 
         ReplayCheck broken = new ReplayCheck("broken", new ReplayMeasure("broken", spec("configmap/broken", endpoints(baseline, canary)), false));
-        Observation o = source.observe(policy, broken, ARMS, STEP);
+        Observation o = source.observe(policy("default", broken), broken, ARMS, STEP);
         assertTrue(o instanceof Observation.Missing m && m.reason().startsWith("payloads: configmap/broken/transactions.jsonl:2: not valid JSON: "),
                 o.toString());
-        ReplayCheck absent = new ReplayCheck("absent", new ReplayMeasure("absent", spec("configmap/nope", endpoints(baseline, canary)), false));
-        assertEquals(new Observation.Missing("payloads: configmap/nope: no such ConfigMap in namespace payments"),
-                source.observe(policy, absent, ARMS, STEP));
-        assertEquals(Set.of("payments/fraud-detection agreement", "payments/fraud-detection drift"), source.running());
+        ReplayCheck elsewhere = new ReplayCheck("elsewhere", new ReplayMeasure("elsewhere", spec("configmap/other-team", endpoints(baseline, canary)), false));
+        assertEquals(new Observation.Missing("payloads: configmap/other-team: no such ConfigMap in namespace default"),
+                source.observe(policy("default", elsewhere), elsewhere, ARMS, STEP));
+        assertEquals(Set.of("default/fraud-detection agreement", "default/fraud-detection drift"), source.running());
+    }
+
+    @Test
+    void aNamespaceWhoseConfigMapsAviaryMayNotReadSaysWhichGrantIsMissing() {
+        // as when the operator has not applied k8s/rbac-payloads.yaml for this namespace: the API server answers 403
+        server.expect().get().withPath("/api/v1/namespaces/default/configmaps/fraud-golden")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden").build()).once();
+        ReplayCheck check = new ReplayCheck("agreement", new ReplayMeasure("agreement", spec("configmap/fraud-golden",
+                new ArmEndpoints(new ArmEndpoints.Endpoint(URI.create("http://127.0.0.1:9")), new ArmEndpoints.Endpoint(URI.create("http://127.0.0.1:9")),
+                        "the test's")), false));
+        assertEquals(new Observation.Missing("payloads: configmap/fraud-golden: Aviary may not read ConfigMaps in namespace default: an"
+                + " operator grants it per namespace with a Role and RoleBinding (k8s/rbac-payloads.yaml)"),
+                source().observe(policy("default", check), check, ARMS, STEP));
     }
 
     @Test
