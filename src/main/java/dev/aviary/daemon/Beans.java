@@ -2,6 +2,8 @@ package dev.aviary.daemon;
 
 import dev.aviary.checks.CheckTypes;
 import dev.aviary.metrics.MetricSource;
+import dev.aviary.metrics.RoutedSource;
+import dev.aviary.metrics.prometheus.PrometheusSource;
 import dev.aviary.notify.ChannelSecrets;
 import dev.aviary.rollout.Notifier;
 import dev.aviary.notify.Outbox;
@@ -16,16 +18,22 @@ import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.secrets.Redactor;
+import dev.aviary.shadow.PredictionProtocol;
+import dev.aviary.shadow.ReplayMeasure;
+import dev.aviary.shadow.ShadowSource;
+import dev.aviary.shadow.StoredRequests;
 import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import dev.aviary.traffic.kserve.KServeRouter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 /** Wires the plain-Java parts into the application; each part stays free of Quarkus types. */
 public class Beans {
@@ -79,6 +87,27 @@ public class Beans {
 
     void closeOutbox(@Disposes Outbox outbox) {
         outbox.close();
+    }
+
+    /** Replays stored requests to both arms for shadow checks; injected as itself only, so MetricSource stays one bean. */
+    @Produces
+    @Singleton
+    @Typed(ShadowSource.class)
+    ShadowSource shadowSource(CheckTypes checks, TrafficRouters routers, KubernetesClient client, Clock clock) {
+        // the protocols replay checks can speak: the protocol classes (shadow.Protocols) are listed here when merged
+        List<PredictionProtocol> protocols = List.of();
+        return new ShadowSource(checks, routers, new StoredRequests(client), protocols, clock);
+    }
+
+    void closeShadowSource(@Disposes ShadowSource shadow) {
+        shadow.close();
+    }
+
+    /** What the controller measures with: replay checks from the shadow source, everything else from Prometheus. */
+    @Produces
+    @Singleton
+    MetricSource metrics(CheckTypes checks, PrometheusSource prometheus, ShadowSource shadow) {
+        return new RoutedSource(checks, Map.of(ReplayMeasure.class, shadow), prometheus);
     }
 
     @Produces

@@ -9,6 +9,7 @@ import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.traffic.ArmLabels;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import java.time.Duration;
 import java.util.Map;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
@@ -17,9 +18,11 @@ import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceExceptio
 /**
  * A mesh's request metrics and the policy's own PromQL, read from Prometheus. What to read for a check comes from
  * its check type ({@link Measures}); how to read it is {@link PromReading}. Failures become
- * {@link Observation.Missing}, never exceptions.
+ * {@link Observation.Missing}, never exceptions. Injected as itself only: the controller's {@link MetricSource} is the
+ * daemon's routed one ({@code daemon.Beans}), which sends the checks Prometheus answers here.
  */
 @ApplicationScoped
+@Typed(PrometheusSource.class)
 public class PrometheusSource implements MetricSource {
 
     private final PrometheusClient prometheus;
