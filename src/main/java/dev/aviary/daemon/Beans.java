@@ -18,8 +18,8 @@ import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.secrets.Redactor;
-import dev.aviary.shadow.PredictionProtocol;
 import dev.aviary.shadow.ReplayMeasure;
+import dev.aviary.shadow.Protocols;
 import dev.aviary.shadow.ShadowSource;
 import dev.aviary.shadow.StoredRequests;
 import dev.aviary.traffic.TrafficRouters;
@@ -94,9 +94,7 @@ public class Beans {
     @Singleton
     @Typed(ShadowSource.class)
     ShadowSource shadowSource(CheckTypes checks, TrafficRouters routers, KubernetesClient client, Clock clock) {
-        // the protocols replay checks can speak: the protocol classes (shadow.Protocols) are listed here when merged
-        List<PredictionProtocol> protocols = List.of();
-        return new ShadowSource(checks, routers, new StoredRequests(client), protocols, clock);
+        return new ShadowSource(checks, routers, new StoredRequests(client), Protocols.all(), clock);
     }
 
     void closeShadowSource(@Disposes ShadowSource shadow) {

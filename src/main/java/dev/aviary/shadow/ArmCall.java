@@ -15,6 +15,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -49,16 +50,23 @@ final class ArmCall {
                     .POST(HttpRequest.BodyPublishers.ofString(call.body()));
             arm.headers().forEach(request::header);
             return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
-                    .handle((response, error) -> error != null ? new ArmAnswer.Failed(reason(error, call.uri())) : read(response));
+                    .handle((response, error) -> error != null ? new ArmAnswer.Failed(reason(error, call.uri())) : read(arm, response));
         } catch (RuntimeException e) {
             // a header or URI the JDK refuses: a failure of this arm like any other, never an exception in the loop
             return CompletableFuture.completedFuture(new ArmAnswer.Failed("cannot send the request: " + Urls.redact(String.valueOf(e.getMessage()))));
         }
     }
 
-    private ArmAnswer read(HttpResponse<String> response) {
+    private ArmAnswer read(ArmEndpoints.Endpoint arm, HttpResponse<String> response) {
         int status = response.statusCode();
         if (status < 200 || status > 299) return new ArmAnswer.Failed("HTTP " + status);
+        for (Map.Entry<String, String> h : arm.answerHeaders().entrySet()) {
+            // without the pin's mark the answer may come from either arm: it must not count as this arm's
+            if (!response.headers().allValues(h.getKey()).contains(h.getValue())) {
+                return new ArmAnswer.Failed("the answer did not come through the arm's pin (no " + h.getKey() + ": " + h.getValue()
+                        + "); is Aviary's pod in the mesh and the VirtualService bound to it?");
+            }
+        }
         try {
             List<Prediction> predictions = protocol.predictions(response.body(), spec);
             if (predictions.isEmpty()) return new ArmAnswer.Failed("the answer holds no prediction");

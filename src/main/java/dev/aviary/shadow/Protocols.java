@@ -28,6 +28,11 @@ public final class Protocols {
         return Optional.ofNullable(name == null ? null : BY_NAME.get(name));
     }
 
+    /** Every protocol, one instance each (for the replay source). */
+    public static List<PredictionProtocol> all() {
+        return List.copyOf(BY_NAME.values());
+    }
+
     /** The names, in the order the validator lists them ("one of tfserving, kserve-v1, v2, json"). */
     public static List<String> names() {
         return List.copyOf(BY_NAME.keySet());

@@ -2,7 +2,7 @@ package dev.aviary.shadow;
 
 import dev.aviary.analysis.Observation;
 import dev.aviary.analysis.ReplayFailures;
-import dev.aviary.shadow.compare.Answers;
+import dev.aviary.shadow.compare.Ranking;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -54,7 +54,7 @@ final class ReplayHistory {
             for (int i = 0; i < b.size(); i++) {
                 try {
                     boolean agreed = comparator.agree(b.get(i), c.get(i));
-                    pairs.add(new Compared(agreed, classOf(b.get(i)), Answers.score(b.get(i)), classOf(c.get(i)), Answers.score(c.get(i))));
+                    pairs.add(new Compared(agreed, classOf(b.get(i)), Ranking.score(b.get(i)), classOf(c.get(i)), Ranking.score(c.get(i))));
                 } catch (ReplayException.Malformed e) {
                     return comparable(comparator, b.get(i)) ? failed(at, null, e.getMessage()) : failed(at, e.getMessage(), null);
                 }
@@ -74,7 +74,7 @@ final class ReplayHistory {
         private static String classOf(Prediction p) {
             if (p.isNumeric()) return null;
             try {
-                return Answers.topLabel(p);
+                return Ranking.topLabel(p);
             } catch (ReplayException.Malformed e) {
                 return null;
             }

@@ -29,7 +29,7 @@ public final class JensenShannon implements PredictionComparator {
 
     @Override
     public boolean agree(Prediction baseline, Prediction canary) throws ReplayException.Malformed {
-        return divergence(normalised(Answers.probabilities(baseline)), normalised(Answers.probabilities(canary))) <= tolerance;
+        return divergence(normalised(Ranking.probabilities(baseline)), normalised(Ranking.probabilities(canary))) <= tolerance;
     }
 
     /** JS(P, Q) = (KL(P || M) + KL(Q || M)) / 2 with M = (P + Q) / 2, in bits; 0 log 0 = 0. */

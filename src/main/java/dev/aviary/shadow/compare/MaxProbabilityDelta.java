@@ -28,7 +28,7 @@ public final class MaxProbabilityDelta implements PredictionComparator {
 
     @Override
     public boolean agree(Prediction baseline, Prediction canary) throws ReplayException.Malformed {
-        return delta(Answers.probabilities(baseline), Answers.probabilities(canary)) <= tolerance;
+        return delta(Ranking.probabilities(baseline), Ranking.probabilities(canary)) <= tolerance;
     }
 
     static double delta(Map<String, Double> a, Map<String, Double> b) {

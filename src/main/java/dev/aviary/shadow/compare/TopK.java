@@ -38,7 +38,7 @@ public final class TopK implements PredictionComparator {
     }
 
     private List<String> top(Prediction p) throws ReplayException.Malformed {
-        List<String> ranked = Answers.ranked(p);
+        List<String> ranked = Ranking.ranked(p);
         if (ranked.size() < k) {
             throw new ReplayException.Malformed("the answer has " + ranked.size() + " label" + (ranked.size() == 1 ? "" : "s")
                     + ", fewer than k = " + k);

@@ -14,6 +14,6 @@ public final class TopOne implements PredictionComparator {
 
     @Override
     public boolean agree(Prediction baseline, Prediction canary) throws ReplayException.Malformed {
-        return Answers.topLabel(baseline).equals(Answers.topLabel(canary));
+        return Ranking.topLabel(baseline).equals(Ranking.topLabel(canary));
     }
 }

@@ -57,13 +57,13 @@ class ComparatorsTest {
     @Test
     void maxProbabilityDeltaTakesTheUnionOfLabelsAndAMissingLabelIsZero() throws Exception {
         // military uniform |0.94-0.45| = 0.49 is the largest; academic gown 0.15 vs missing (0) is smaller
-        assertEquals(0.49, MaxProbabilityDelta.delta(Answers.probabilities(RESNET101), Answers.probabilities(RESNET50)), 1e-12);
+        assertEquals(0.49, MaxProbabilityDelta.delta(Ranking.probabilities(RESNET101), Ranking.probabilities(RESNET50)), 1e-12);
         assertTrue(new MaxProbabilityDelta(0.5).agree(RESNET101, RESNET50));
         assertFalse(new MaxProbabilityDelta(0.48).agree(RESNET101, RESNET50));
         // a label only one side lists decides when it is the largest difference
         Prediction a = Prediction.classes(List.of("cat", "dog"), new double[] {0.5, 0.5});
         Prediction b = Prediction.classes(List.of("cat", "fox"), new double[] {0.5, 0.3});
-        assertEquals(0.5, MaxProbabilityDelta.delta(Answers.probabilities(a), Answers.probabilities(b)), 1e-12);
+        assertEquals(0.5, MaxProbabilityDelta.delta(Ranking.probabilities(a), Ranking.probabilities(b)), 1e-12);
         ReplayException.Malformed e = assertThrows(ReplayException.Malformed.class,
                 () -> new MaxProbabilityDelta(0.1).agree(Prediction.label("cat"), a));
         assertEquals("the answer is the bare label \"cat\" without probabilities; compare it with top1", e.getMessage());

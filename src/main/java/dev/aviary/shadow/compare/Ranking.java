@@ -14,9 +14,9 @@ import java.util.Map;
  * numeric vector of two or more values with no labels is read as probabilities of the classes "0", "1", ... (a bare
  * probability vector the policy gave no labels for); a single numeric value is a score, not a class.
  */
-public final class Answers {
+public final class Ranking {
 
-    private Answers() {
+    private Ranking() {
     }
 
     /** The predicted class: the most probable label (ties: the first given), or the bare label. */
