@@ -78,15 +78,8 @@ public final class ConfidenceSequence {
      * @param logEBelow log e-value against "share &ge; p", as a function of p
      */
     public static double upperShare(DoubleUnaryOperator logEBelow, double alpha) {
-        double threshold = Math.log(1 / alpha);
-        double lo = -LOGIT_RANGE, hi = LOGIT_RANGE; // kept at lo, rejected at hi
-        if (!(logEBelow.applyAsDouble(expit(hi)) >= threshold)) return 1;
-        if (logEBelow.applyAsDouble(expit(lo)) >= threshold) return 0;
-        for (int i = 0; i < 50; i++) {
-            double mid = 0.5 * (lo + hi);
-            if (logEBelow.applyAsDouble(expit(mid)) >= threshold) hi = mid; else lo = mid;
-        }
-        return expit(hi);
+        // mirrored: a rate p below which the data lie is a share 1 - p above which they lie
+        return 1 - lowerShare(q -> logEBelow.applyAsDouble(1 - q), alpha);
     }
 
     private static double expit(double x) {
