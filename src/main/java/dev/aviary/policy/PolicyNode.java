@@ -197,13 +197,8 @@ public final class PolicyNode {
 
     /** A list of single values ({@code [a, b]} or lines starting with -); null when absent or wrong (reported). */
     public List<String> texts(String key) {
-        YamlNode node = get(key);
-        if (node == null) return null;
-        if (!(node instanceof Sequence seq)) {
-            problem(node instanceof Scalar s && s.isNull() ? keyPos(key) : node.pos(), path(key),
-                    "expected a list like [a, b] here, found " + node.kindName());
-            return null;
-        }
+        Sequence seq = sequence(key, false, "a list like [a, b]");
+        if (seq == null) return null;
         List<String> out = new ArrayList<>();
         for (int i = 0; i < seq.items().size(); i++) {
             YamlNode item = seq.items().get(i);
@@ -217,8 +212,8 @@ public final class PolicyNode {
         return out;
     }
 
-    /** The items of a list of mappings; items that are not mappings are reported and skipped. */
-    List<PolicyNode> list(String key, boolean required) {
+    /** The list under {@code key}; null when absent (reported when required) or not a list (reported). */
+    private Sequence sequence(String key, boolean required, String expected) {
         YamlNode node = get(key);
         if (node == null) {
             if (required) missing(key);
@@ -226,9 +221,16 @@ public final class PolicyNode {
         }
         if (!(node instanceof Sequence seq)) {
             problem(node instanceof Scalar s && s.isNull() ? keyPos(key) : node.pos(), path(key),
-                    "expected a list (lines starting with -) here, found " + node.kindName());
+                    "expected " + expected + " here, found " + node.kindName());
             return null;
         }
+        return seq;
+    }
+
+    /** The items of a list of mappings; items that are not mappings are reported and skipped. */
+    List<PolicyNode> list(String key, boolean required) {
+        Sequence seq = sequence(key, required, "a list (lines starting with -)");
+        if (seq == null) return null;
         List<PolicyNode> out = new ArrayList<>();
         for (int i = 0; i < seq.items().size(); i++) {
             YamlNode item = seq.items().get(i);
