@@ -27,8 +27,9 @@ import java.util.Locale;
 public final class AgreementJudge implements Judge {
 
     /**
-     * Total pseudo-count of the mixing prior centred on minAgreement: spreads the evidence over agreements a few
-     * points and tens of points off (measured in docs/decision-quality.md, "Shadow agreement").
+     * Total pseudo-count of the mixing prior centred on minAgreement, as for the other Beta mixtures: it spreads the
+     * evidence over agreements a few points and tens of points off. Not tuned for agreement; the simulation's
+     * numbers with it are in docs/decision-quality.md ("Shadow agreement").
      */
     public static final double DEFAULT_CONCENTRATION = 4;
 
