@@ -78,12 +78,18 @@ public record CheckFields(String query, String totalQuery, Duration slowerThan, 
     }
 
     private static void placeholders(PolicyNode c, String field, String query) {
+        placeholders(c, field, query, PLACEHOLDERS);
+    }
+
+    /** Reports each {{placeholder}} of {@code query} that is not one of {@code known}. */
+    public static void placeholders(PolicyNode c, String field, String query, List<String> known) {
         if (query == null) return;
         Matcher m = PLACEHOLDER.matcher(query);
         while (m.find()) {
-            if (!PLACEHOLDERS.contains(m.group(1))) {
+            if (!known.contains(m.group(1))) {
                 c.problemAt(field, "unknown placeholder {{" + OneLine.truncate(m.group(1), 40) + "}}"
-                        + Suggestions.didYouMean(m.group(1), PLACEHOLDERS) + "; known: {{arm}}, {{window}}");
+                        + Suggestions.didYouMean(m.group(1), known) + "; known: "
+                        + String.join(", ", known.stream().map(k -> "{{" + k + "}}").toList()));
             }
         }
     }

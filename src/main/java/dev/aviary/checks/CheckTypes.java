@@ -4,6 +4,8 @@ import dev.aviary.analysis.Judge;
 import dev.aviary.analysis.SampleRatioGuard;
 import dev.aviary.checks.istio.IstioPresets;
 import dev.aviary.checks.knative.KnativePresets;
+import dev.aviary.checks.shadow.PredictionDrift;
+import dev.aviary.checks.shadow.ShadowAgreement;
 import dev.aviary.metrics.Measure;
 import dev.aviary.metrics.Measures;
 import dev.aviary.metrics.RequestMetrics;
@@ -28,8 +30,8 @@ import java.util.stream.Stream;
  */
 public final class CheckTypes implements CheckReader, Measures {
 
-    /** Recognised in policies but not built yet: refused with a message saying so. */
-    private static final String SHADOW_AGREEMENT = "shadow-agreement";
+    /** Fields only the shadow check types read. */
+    private static final List<String> SHADOW_FIELDS = List.of("source", "minAgreement", "minPairs");
 
     private final Map<String, CheckType<?>> types = new LinkedHashMap<>();
     private final Map<String, Preset> presets = new LinkedHashMap<>();
@@ -46,7 +48,8 @@ public final class CheckTypes implements CheckReader, Measures {
     }
 
     public CheckTypes(JudgeSettings settings) {
-        this(List.of(new Comparison(), new Threshold(), new MannWhitney()), List.of(new IstioPresets(), new KnativePresets()), settings);
+        this(List.of(new Comparison(), new Threshold(), new MannWhitney(), new ShadowAgreement(), new PredictionDrift()),
+                List.of(new IstioPresets(), new KnativePresets()), settings);
     }
 
     public CheckTypes(List<CheckType<?>> types, List<PresetFamily> families, JudgeSettings settings) {
@@ -111,13 +114,9 @@ public final class CheckTypes implements CheckReader, Measures {
         CheckType<?> type = null;
         if (typeText != null) {
             type = types.get(typeText);
-            if (type == null && typeText.equals(SHADOW_AGREEMENT)) {
-                c.problemAt("type", "type shadow-agreement is not supported yet (prediction-level comparison of "
-                        + "mirrored traffic is planned); remove this check for now");
-            } else if (type == null) {
-                List<String> candidates = Stream.concat(types.keySet().stream(), Stream.of(SHADOW_AGREEMENT)).toList();
+            if (type == null) {
                 c.problemAt("type", "unknown check type " + OneLine.quote(typeText)
-                        + Suggestions.didYouMean(typeText, candidates) + "; known types: " + String.join(", ", typeNames()));
+                        + Suggestions.didYouMean(typeText, typeNames()) + "; known types: " + String.join(", ", typeNames()));
             }
         } else if (preset != null) {
             type = types.get(preset.type());
@@ -130,7 +129,7 @@ public final class CheckTypes implements CheckReader, Measures {
                     + "; drop type or write type: " + preset.type());
             type = null;
         }
-        shadowAgreementFields(c, typeText);
+        shadowFields(c, type, typeText);
         CheckFields fields = CheckFields.read(c, preset, presetText, presetFields);
         if (type == null) return null;
         otherTypesFields(c, type);
@@ -162,14 +161,17 @@ public final class CheckTypes implements CheckReader, Measures {
         }
     }
 
-    /** source and minAgreement belong to shadow-agreement checks, which are recognised but not built yet. */
-    private static void shadowAgreementFields(PolicyNode c, String typeText) {
-        if (c.has("source") || c.has("minAgreement")) {
-            if (!SHADOW_AGREEMENT.equals(typeText)) {
-                String f = c.has("source") ? "source" : "minAgreement";
-                c.problemAtKey(f, f + " belongs to shadow-agreement checks only");
+    /**
+     * source, minAgreement and minPairs belong to the shadow checks (which read them); on any other check, or one
+     * whose type is unknown, they are reported here.
+     */
+    private static void shadowFields(PolicyNode c, CheckType<?> type, String typeText) {
+        if (type instanceof ShadowAgreement || type instanceof PredictionDrift) return;
+        for (String f : SHADOW_FIELDS) {
+            if (c.has(f) && (type != null || typeText == null)) {
+                c.problemAtKey(f, f + " belongs to " + ShadowAgreement.NAME + (f.equals("minAgreement") ? "" : " and "
+                        + PredictionDrift.NAME) + " checks only");
             }
-            c.fraction("minAgreement", "minAgreement");
         }
     }
 

@@ -33,7 +33,8 @@ public class SimulateCommand implements Callable<Integer> {
     Path policy;
 
     @CommandLine.Option(names = "--scenario", split = ",",
-            description = "Built-in scenario(s): aa-20rps, aa-2rps, errors-1to2-20rps, errors-1to5-20rps, latency-p95-plus30-20rps (default: all).")
+            description = "Built-in scenario(s): aa-20rps, aa-2rps, errors-1to2-20rps, errors-1to5-20rps, latency-p95-plus30-20rps,"
+                    + " agree-99-5pps, agree-95.5-5pps, agree-90-5pps (shadow agreement, judged by aviary alone; default: all).")
     List<String> scenarios;
 
     @CommandLine.Option(names = "--runs", defaultValue = "1000", description = "Rollouts per scenario and judge (default: ${DEFAULT-VALUE}).")
@@ -89,7 +90,7 @@ public class SimulateCommand implements Callable<Integer> {
         if (!aviary.skippedChecks().isEmpty()) {
             System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());
         }
-        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, checks), runs, seed).run(selected);
+        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, checks), checks, runs, seed).run(selected);
         System.out.print(json ? Report.json(rows) + "\n" : Report.table(rows));
         return 0;
     }
@@ -98,7 +99,7 @@ public class SimulateCommand implements Callable<Integer> {
         ArmBehaviour b = s.baseline(), c = s.canary();
         b = new ArmBehaviour(or(baselineErrorRate, b.errorRate()), or(baselineMedianMs, b.latencyMedianMs()), or(latencySigma, b.latencySigma()));
         c = new ArmBehaviour(or(canaryErrorRate, c.errorRate()), or(canaryMedianMs, c.latencyMedianMs()), or(latencySigma, c.latencySigma()));
-        return new Scenario(s.name(), or(rps, s.rps()), b, c, or(headerShare, s.headerShare()));
+        return new Scenario(s.name(), or(rps, s.rps()), b, c, or(headerShare, s.headerShare()), s.shadow());
     }
 
     private static double or(Double value, double otherwise) {

@@ -19,9 +19,9 @@ final class PolicyFields {
     static final List<String> STEP = List.of("weight", "headerRoute", "mirror", "minDuration");
     static final List<String> HEADER_ROUTE = List.of("header", "exact", "prefix", "regex");
     static final List<String> NO_DATA = List.of("tolerate", "then");
-    /** source and minAgreement belong to shadow-agreement checks, which are recognised but not built yet. */
+    /** source, minAgreement and minPairs belong to the shadow checks (shadow-agreement, prediction-drift). */
     static final List<String> CHECK = List.of("name", "type", "preset", "query", "totalQuery", "tolerance",
-            "slowerThan", "min", "max", "minSamples", "arm", "source", "minAgreement");
+            "slowerThan", "min", "max", "minSamples", "arm", "minAgreement", "minPairs", "source");
     static final List<String> NOTIFY = List.of("slack", "webhook");
     static final List<String> SLACK = List.of("secretRef");
     static final List<String> WEBHOOK = List.of("url", "secretRef");

@@ -37,12 +37,29 @@ public final class PolicyNode {
     final String path;
     final Pos anchor;
     private final ProblemList problems;
+    /** The policy file being read, for fields naming files next to it; null when the text came from elsewhere. */
+    private final java.nio.file.Path file;
 
     PolicyNode(ProblemList problems, Mapping map, String path, Pos anchor) {
+        this(problems, map, path, anchor, null);
+    }
+
+    PolicyNode(ProblemList problems, Mapping map, String path, Pos anchor, java.nio.file.Path file) {
         this.problems = problems;
         this.map = map;
         this.path = path;
         this.anchor = anchor;
+        this.file = file;
+    }
+
+    /** The policy file this mapping is read from (relative paths in it are relative to its directory), or null. */
+    public java.nio.file.Path file() {
+        return file;
+    }
+
+    /** Whether {@code key} holds a mapping (rather than a single value or a list). */
+    public boolean isMapping(String key) {
+        return get(key) instanceof Mapping;
     }
 
     /** Report {@code message} at the value of {@code key} (at this mapping when the key is absent). */
@@ -106,7 +123,8 @@ public final class PolicyNode {
         return get(key) instanceof Scalar s ? s.text() : String.valueOf(get(key));
     }
 
-    void checkKnown(List<String> known, String... alsoAccepted) {
+    /** Reports every field of this mapping that is not in {@code known} (with a did-you-mean). */
+    public void checkKnown(List<String> known, String... alsoAccepted) {
         for (Entry e : map.entries().values()) {
             String key = e.key();
             if (known.contains(key) || Arrays.asList(alsoAccepted).contains(key)) continue;
@@ -163,7 +181,7 @@ public final class PolicyNode {
             if (required) missing(key);
             return null;
         }
-        if (node instanceof Mapping m) return new PolicyNode(problems, m, path(key), keyPos(key));
+        if (node instanceof Mapping m) return new PolicyNode(problems, m, path(key), keyPos(key), file);
         if (node instanceof Scalar s && s.isNull()) {
             problem(keyPos(key), path(key), key + " has no value; give it one or remove the line");
         } else {
@@ -172,12 +190,30 @@ public final class PolicyNode {
         return null;
     }
 
-    PolicyNode child(String key) {
+    /** The mapping under {@code key}, or null when absent or not a mapping (then reported). */
+    public PolicyNode child(String key) {
         return obj(key, false);
     }
 
-    /** The items of a list of mappings; items that are not mappings are reported and skipped. */
-    List<PolicyNode> list(String key, boolean required) {
+    /** A list of single values ({@code [a, b]} or lines starting with -); null when absent or wrong (reported). */
+    public List<String> texts(String key) {
+        Sequence seq = sequence(key, false, "a list like [a, b]");
+        if (seq == null) return null;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            YamlNode item = seq.items().get(i);
+            if (item instanceof Scalar s && !s.isNull() && !s.text().isBlank()) {
+                out.add(s.text());
+            } else {
+                problem(item.pos(), path(key) + "[" + i + "]", "expected a single non-empty value here, found " + item.kindName());
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /** The list under {@code key}; null when absent (reported when required) or not a list (reported). */
+    private Sequence sequence(String key, boolean required, String expected) {
         YamlNode node = get(key);
         if (node == null) {
             if (required) missing(key);
@@ -185,15 +221,22 @@ public final class PolicyNode {
         }
         if (!(node instanceof Sequence seq)) {
             problem(node instanceof Scalar s && s.isNull() ? keyPos(key) : node.pos(), path(key),
-                    "expected a list (lines starting with -) here, found " + node.kindName());
+                    "expected " + expected + " here, found " + node.kindName());
             return null;
         }
+        return seq;
+    }
+
+    /** The items of a list of mappings; items that are not mappings are reported and skipped. */
+    List<PolicyNode> list(String key, boolean required) {
+        Sequence seq = sequence(key, required, "a list (lines starting with -)");
+        if (seq == null) return null;
         List<PolicyNode> out = new ArrayList<>();
         for (int i = 0; i < seq.items().size(); i++) {
             YamlNode item = seq.items().get(i);
             String itemPath = path(key) + "[" + i + "]";
             if (item instanceof Mapping m) {
-                out.add(new PolicyNode(problems, m, itemPath, item.pos()));
+                out.add(new PolicyNode(problems, m, itemPath, item.pos(), file));
             } else {
                 problem(item.pos(), itemPath, "expected a mapping (key: value lines) here, found " + item.kindName());
             }

@@ -52,7 +52,7 @@ final class PolicyValidator {
                     + root.kindName());
             return null;
         }
-        PolicyNode top = new PolicyNode(problems, rootMap, "", Pos.START);
+        PolicyNode top = new PolicyNode(problems, rootMap, "", Pos.START, file);
         top.checkKnown(PolicyFields.TOP);
 
         String apiVersion = top.text("apiVersion", true);

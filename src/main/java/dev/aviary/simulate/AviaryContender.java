@@ -53,6 +53,7 @@ public final class AviaryContender implements Contender {
             t++;
             stepSeconds++;
             totals.add(sec);
+            totals.addPairs(traffic.pairs(run, t - 1, s));
             if (!step.mirror()) failures += sec[1].errors();
             if (stepSeconds % interval != 0) continue;
             Transition decided = rollout.tick(metrics, Instant.EPOCH.plusSeconds(t));

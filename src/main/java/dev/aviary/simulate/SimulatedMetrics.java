@@ -2,11 +2,13 @@ package dev.aviary.simulate;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
+import dev.aviary.analysis.ReplayFailures;
 import dev.aviary.metrics.Measure;
 import dev.aviary.metrics.Measures;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
+import dev.aviary.shadow.ReplayMeasure;
 import dev.aviary.traffic.ArmLabels;
 import java.time.Duration;
 
@@ -35,7 +37,8 @@ final class SimulatedMetrics implements MetricSource {
      */
     static boolean simulated(Measure m) {
         return m instanceof Measure.Errors || m instanceof Measure.SlowRequests || m instanceof Measure.SuccessRate
-                || m instanceof Measure.LatencyExceedances || m instanceof Measure.QueryHistograms;
+                || m instanceof Measure.LatencyExceedances || m instanceof Measure.QueryHistograms
+                || m instanceof ReplayMeasure r && !r.predictions();
     }
 
     @Override
@@ -48,6 +51,8 @@ final class SimulatedMetrics implements MetricSource {
         StepTotals s = totals;
         Measure m = measures.of(check);
         if (m instanceof Measure.QueryHistograms) return new Observation.Histogram(Buckets.UPPER_MS, s.baselineBuckets, s.canaryBuckets);
+        // every replay of the simulation pairs (no endpoint fails): pairs as the replay source reports them
+        if (m instanceof ReplayMeasure r && !r.predictions()) return new Observation.Pairs(s.compared, s.agreed, ReplayFailures.NONE);
         if (m instanceof Measure.Errors) {
             return new Observation.Counts(new ArmCounts(s.baseline, s.baselineErrors), new ArmCounts(s.canary, s.canaryErrors));
         }
@@ -84,6 +89,8 @@ final class SimulatedMetrics implements MetricSource {
     /** Cumulative counts of the current step. */
     static final class StepTotals {
         long baseline, baselineErrors, canary, canaryErrors;
+        /** Replayed pairs of answers, and of those the agreeing ones. */
+        long compared, agreed;
         final long[] baselineBuckets = new long[Buckets.UPPER_MS.length];
         final long[] canaryBuckets = new long[Buckets.UPPER_MS.length];
 
@@ -98,8 +105,13 @@ final class SimulatedMetrics implements MetricSource {
             }
         }
 
+        void addPairs(long[] pairs) {
+            compared += pairs[0];
+            agreed += pairs[1];
+        }
+
         void clear() {
-            baseline = baselineErrors = canary = canaryErrors = 0;
+            baseline = baselineErrors = canary = canaryErrors = compared = agreed = 0;
             java.util.Arrays.fill(baselineBuckets, 0);
             java.util.Arrays.fill(canaryBuckets, 0);
         }

@@ -9,18 +9,27 @@ import java.util.List;
 /**
  * A seeded Monte-Carlo of many rollouts of one policy: for each scenario and run, every contender walks the same
  * plan over the same traffic (see {@link TrafficSource}); the results are aggregated per contender and scenario.
+ * A shadow scenario (one with replayed pairs of answers) is walked by Aviary alone, on the policy with a
+ * shadow-agreement check added: no other judge compares predictions.
  */
 public final class Simulation {
 
     private final Policy policy;
     private final List<Contender> contenders;
+    private final CheckTypes checks;
     private final int runs;
     private final long seed;
 
     public Simulation(Policy policy, List<Contender> contenders, int runs, long seed) {
+        this(policy, contenders, new CheckTypes(), runs, seed);
+    }
+
+    /** @param checks how the shadow scenarios' Aviary contender judges (the request scenarios' come with {@code contenders}) */
+    public Simulation(Policy policy, List<Contender> contenders, CheckTypes checks, int runs, long seed) {
         if (runs < 1) throw new IllegalArgumentException("runs must be at least 1");
         this.policy = policy;
         this.contenders = List.copyOf(contenders);
+        this.checks = checks;
         this.runs = runs;
         this.seed = seed;
     }
@@ -36,7 +45,9 @@ public final class Simulation {
         for (Scenario scenario : scenarios) {
             List<PlanStep> plan = PlanStep.from(policy, scenario.headerShare());
             TrafficSource traffic = new TrafficSource(scenario, TrafficSource.mix(seed, scenario.name().hashCode()));
-            for (Contender c : contenders) {
+            List<Contender> judges = scenario.shadow() == null ? contenders
+                    : List.of(new AviaryContender(ShadowPolicy.withAgreementCheck(policy, scenario.shadow()), checks));
+            for (Contender c : judges) {
                 // runs are independent: spread them over the cores (results do not depend on the order)
                 RunResult[] results = new RunResult[runs];
                 java.util.stream.IntStream.range(0, runs).parallel().forEach(r -> results[r] = c.run(plan, traffic, r));

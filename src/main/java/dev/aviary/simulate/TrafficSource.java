@@ -37,6 +37,21 @@ public final class TrafficSource {
         return new ArmSecond[] {baseline, canary};
     }
 
+    /**
+     * The pairs of answers replayed in second {@code second} of run {@code run}: {compared, agreed}. The replay runs
+     * at a fixed rate whatever the step; its draws have a stream of their own, so request draws are unchanged.
+     */
+    public long[] pairs(int run, long second, int stepIndex) {
+        Scenario.Shadow shadow = scenario.shadow();
+        if (shadow == null) return new long[] {0, 0};
+        SplittableRandom rng = new SplittableRandom(mix(mix(mix(mix(seed, run), second), stepIndex), PAIRS_STREAM));
+        long n = (long) Math.floor(shadow.pairsPerSecond() * (second + 1)) - (long) Math.floor(shadow.pairsPerSecond() * second);
+        return new long[] {n, binomial(rng, n, shadow.agreement())};
+    }
+
+    /** Keys the pair draws apart from the request draws of the same second. */
+    private static final long PAIRS_STREAM = 0x5EED_0F_A1B5L;
+
     private static ArmSecond arm(SplittableRandom rng, double rps, ArmBehaviour behaviour, double[] bucketP) {
         long n = ArmBehaviour.poisson(rng, rps);
         long errors = binomial(rng, n, behaviour.errorRate());

@@ -367,16 +367,17 @@ class PolicyLoaderTest {
     }
 
     @Test
-    void shadowAgreementIsNotSupportedYet() {
-        single(MINIMAL + "    - name: agreement\n      type: shadow-agreement\n      minAgreement: 95%\n", 19, 13,
-                "spec.checks[1].type", "not supported yet");
+    void shadowAgreementNeedsASource() {
+        single(MINIMAL + "    - name: agreement\n      type: shadow-agreement\n      minAgreement: 95%\n", 18, 7,
+                "spec.checks[1].source", "a shadow-agreement check needs source: replay");
     }
 
     @Test
     void minAgreementIsAPercentToo() {
         List<Problem> ps = problems(MINIMAL + "    - name: agreement\n      type: shadow-agreement\n      minAgreement: 95\n");
         assertEquals(2, ps.size(), () -> render(ps));
-        assertAt(ps.get(1), 20, 21, "spec.checks[1].minAgreement", "reads as 9500%");
+        assertAt(ps.get(0), 20, 21, "spec.checks[1].minAgreement", "reads as 9500%");
+        assertAt(ps.get(1), 18, 7, "spec.checks[1].source", "needs source");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.aviary.metrics.prometheus;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
+import dev.aviary.analysis.ReplayFailures;
 import dev.aviary.metrics.Measure;
 import dev.aviary.metrics.RequestMetrics;
 import dev.aviary.policy.Policy;
@@ -53,6 +54,7 @@ final class PromReading {
         if (m instanceof Measure.QueryValue v) return queryValue(v);
         if (m instanceof Measure.QueryCounts c) return queryCounts(c);
         if (m instanceof Measure.QueryHistograms h) return histograms(h);
+        if (m instanceof Measure.AgreementCounts a) return agreementCounts(a);
         return new Observation.Missing("Prometheus cannot measure " + m.getClass().getSimpleName());
     }
 
@@ -146,6 +148,39 @@ final class PromReading {
             first(prometheus.query(PromQL.fill(m.badQuery(), arm, window))).ifPresent(x -> bad.put(arm, x));
         }
         return counts(total, bad, m.what());
+    }
+
+    /**
+     * An outside comparator's counts of compared and agreeing pairs over the window. A pair is both arms' answers,
+     * so the queries name no arm. No series, NaN, or more agreeing than compared pairs is missing data, never a count.
+     */
+    private Observation agreementCounts(Measure.AgreementCounts m) throws PrometheusException {
+        Observation totalOrWhy = one(m.check(), "totalQuery", m.totalQuery());
+        if (!(totalOrWhy instanceof Observation.Value total)) return totalOrWhy;
+        Observation agreedOrWhy = one(m.check(), "agreeQuery", m.agreeQuery());
+        if (!(agreedOrWhy instanceof Observation.Value agreed)) return agreedOrWhy;
+        long t = Math.max(0, Math.round(total.value())), a = Math.max(0, Math.round(agreed.value()));
+        if (a > t) {
+            return new Observation.Missing("the " + m.check() + " check's agreeQuery counts " + a + " agreeing pairs but its "
+                    + "totalQuery only " + t + " compared pairs over " + PromQL.window(window) + "; they must count the same pairs");
+        }
+        return new Observation.Pairs(t, a, ReplayFailures.NONE);
+    }
+
+    /** The single value of a count query, or why there is none. */
+    private Observation one(String check, String field, String query) throws PrometheusException {
+        List<PrometheusClient.Sample> v = prometheus.query(PromQL.fill(query, "", window));
+        if (v.isEmpty()) {
+            return new Observation.Missing("the " + check + " check's " + field + " returned no series (append \"or vector(0)\" "
+                    + "if the comparator exports the counter only once it counts): " + query);
+        }
+        if (v.size() > 1) {
+            return new Observation.Missing("the " + check + " check's " + field + " returned " + v.size() + " series; sum them "
+                    + "into one: " + query);
+        }
+        double x = v.get(0).value();
+        return Double.isNaN(x) ? new Observation.Missing("the " + check + " check's " + field + " returned NaN: " + query)
+                : new Observation.Value(x, 0);
     }
 
     /**
