@@ -7,6 +7,7 @@ import dev.aviary.policy.PolicyNode;
 import dev.aviary.policy.Suggestions;
 import dev.aviary.shadow.Payloads;
 import dev.aviary.shadow.ProtocolSpec;
+import dev.aviary.shadow.Protocols;
 import dev.aviary.shadow.ReplayMeasure;
 import dev.aviary.shadow.ReplaySpec;
 import dev.aviary.traffic.ArmEndpoints;
@@ -53,11 +54,8 @@ import java.util.regex.Pattern;
  */
 public record SourceSpec(ReplaySpec replay, String agreeQuery, String totalQuery) {
 
-    /**
-     * The protocols a replay may speak: the one list to swap for {@code shadow.Protocols.names()} once the protocol
-     * clients are in.
-     */
-    public static final List<String> PROTOCOLS = List.of("tfserving", "kserve-v1", "v2", "json");
+    /** The protocols a replay can speak: the one list is shadow.Protocols. */
+    public static final List<String> PROTOCOLS = Protocols.names();
     /** How a pair of answers may be compared (see {@code shadow.CompareSpec}). */
     public static final List<String> COMPARE_METHODS = List.of("top1", "topk", "max-prob-delta", "js", "numeric");
     /** Replays per second at most: each is one request to each arm, on top of production traffic. */
