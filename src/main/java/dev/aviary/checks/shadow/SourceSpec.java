@@ -8,6 +8,7 @@ import dev.aviary.policy.Suggestions;
 import dev.aviary.shadow.Payloads;
 import dev.aviary.shadow.ProtocolSpec;
 import dev.aviary.shadow.Protocols;
+import dev.aviary.shadow.compare.Comparators;
 import dev.aviary.shadow.ReplayMeasure;
 import dev.aviary.shadow.ReplaySpec;
 import dev.aviary.traffic.ArmEndpoints;
@@ -57,7 +58,7 @@ public record SourceSpec(ReplaySpec replay, String agreeQuery, String totalQuery
     /** The protocols a replay can speak: the one list is shadow.Protocols. */
     public static final List<String> PROTOCOLS = Protocols.names();
     /** How a pair of answers may be compared (see {@code shadow.CompareSpec}). */
-    public static final List<String> COMPARE_METHODS = List.of("top1", "topk", "max-prob-delta", "js", "numeric");
+    public static final List<String> COMPARE_METHODS = Comparators.NAMES;
     /** Replays per second at most: each is one request to each arm, on top of production traffic. */
     public static final double MAX_RATE = 100;
     public static final int MAX_CONCURRENCY = 64;
