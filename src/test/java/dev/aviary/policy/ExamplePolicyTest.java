@@ -30,11 +30,7 @@ class ExamplePolicyTest {
         Policy p = new PolicyLoader().load(EXAMPLE);
 
         assertEquals("default/image-classifier", p.key());
-        IstioTarget istio = assertInstanceOf(IstioTarget.class, p.target());
-        assertEquals("image-classifier", istio.virtualService());
-        assertNull(istio.route(), "the tutorial's route has no name: it is found as the one holding both subsets");
-        assertEquals("resnet50", istio.baseline().subset());
-        assertEquals("resnet101", istio.canary().subset());
+        assertTheTutorialsTarget(p);
 
         assertEquals(4, p.steps().size());
         Step header = p.steps().get(0);
@@ -70,6 +66,15 @@ class ExamplePolicyTest {
         assertEquals(EXAMPLE, p.source());
         assertEquals(PolicyLoader.sha256(Files.readAllBytes(EXAMPLE)), p.hash());
         assertEquals(64, p.hash().length());
+    }
+
+    /** The TF Serving tutorial's VirtualService and subsets. */
+    static void assertTheTutorialsTarget(Policy p) {
+        IstioTarget istio = assertInstanceOf(IstioTarget.class, p.target());
+        assertEquals("image-classifier", istio.virtualService());
+        assertNull(istio.route(), "the tutorial's route has no name: it is found as the one holding both subsets");
+        assertEquals("resnet50", istio.baseline().subset());
+        assertEquals("resnet101", istio.canary().subset());
     }
 
     static final Path KSERVE = Path.of("policies/fraud-detection.yaml");
@@ -116,11 +121,7 @@ class ExamplePolicyTest {
         Policy p = new PolicyLoader().load(SHADOW);
 
         assertEquals("default/image-classifier-shadow", p.key());
-        IstioTarget istio = assertInstanceOf(IstioTarget.class, p.target());
-        assertEquals("image-classifier", istio.virtualService());
-        assertNull(istio.route());
-        assertEquals("resnet50", istio.baseline().subset());
-        assertEquals("resnet101", istio.canary().subset());
+        assertTheTutorialsTarget(p);
         assertEquals(List.of(Step.Kind.MIRROR, Step.Kind.WEIGHT, Step.Kind.WEIGHT, Step.Kind.WEIGHT),
                 p.steps().stream().map(Step::kind).toList());
         assertEquals(50, p.steps().get(0).mirror());
