@@ -98,7 +98,8 @@ class ShadowEndToEndTest {
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable c : open) c.close();
+        // newest first: the replay sessions stop before the proxies they send through
+        for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
         open.clear();
     }
 
@@ -143,18 +144,22 @@ class ShadowEndToEndTest {
         }
 
         Run(String name, Protocol protocol, FraudModel canaryModel, RecordingProxy canary) throws Exception {
-            this(name, protocol, canaryModel, canary, canary.uri());
+            this(name, protocol, canaryModel, new RecordingProxy(xgb.uri()), null, canary, null);
         }
 
-        /** {@code canaryUrl}: where the policy says the canary is (a dead port, for one test); else the canary proxy's. */
-        Run(String name, Protocol protocol, FraudModel canaryModel, RecordingProxy canary, URI canaryUrl) throws Exception {
+        /**
+         * @param baselineUrl where the policy says the baseline is, null for the baseline proxy (a dead port, for
+         *                    one test); {@code canaryUrl} likewise
+         */
+        Run(String name, Protocol protocol, FraudModel canaryModel, RecordingProxy baseline, URI baselineUrl, RecordingProxy canary,
+                URI canaryUrl) throws Exception {
             this.name = name;
             this.canaryModel = canaryModel;
-            this.baseline = new RecordingProxy(xgb.uri());
+            this.baseline = baseline;
             this.canary = canary;
             open.add(baseline);
             open.add(canary);
-            this.policy = policy(name, protocol, baseline.uri(), canaryUrl);
+            this.policy = policy(name, protocol, baselineUrl != null ? baselineUrl : baseline.uri(), canaryUrl != null ? canaryUrl : canary.uri());
             this.check = policy.checks().get(0);
         }
 
@@ -238,8 +243,11 @@ class ShadowEndToEndTest {
         return assertInstanceOf(Observation.Pairs.class, run.observe(source));
     }
 
-    /** What the wire says: the replays answered 200 on both arms, and how many of those the models agree on in-process. */
-    record Wire(int replays, int paired, int agreed, int failedCanary, int failedBaseline) {}
+    /**
+     * What the wire says: the replays answered 200 on both arms, how many of those the models agree on in-process,
+     * and (V2) how many bodies were checked against the spec.
+     */
+    record Wire(int replays, int paired, int agreed, int failedCanary, int failedBaseline, int specChecked) {}
 
     Wire wire(Run run, Protocol protocol, long replays) throws Exception {
         List<RecordingProxy.Exchange> b = run.baseline.exchanges();
@@ -250,21 +258,31 @@ class ShadowEndToEndTest {
         for (int i = 0; i < replays; i++) {
             assertEquals(b.get(i).request(), c.get(i).request(), run.name + ": replay " + i + " sent the same body to both arms");
             assertEquals(b.get(i).path(), c.get(i).path());
-            if (protocol.v2()) {
-                oip.assertValid(OipSpec.Body.REQUEST, b.get(i).request());
-                if (b.get(i).status() == 200) oip.assertValid(OipSpec.Body.RESPONSE, b.get(i).response());
-                if (c.get(i).status() == 200) oip.assertValid(OipSpec.Body.RESPONSE, c.get(i).response());
-            }
             if (b.get(i).status() != 200) failedBaseline++;
             if (c.get(i).status() != 200) failedCanary++;
             if (b.get(i).status() == 200 && c.get(i).status() == 200) paired.add(transaction(b.get(i).request()));
         }
+        int checked = protocol.v2() ? specChecked(b) + specChecked(c) : 0;
         // offline: the same models, in-process, on exactly those inputs
         List<FraudModel.Verdict> first = models.baseline().predict(paired);
         List<FraudModel.Verdict> second = run.canaryModel.predict(paired);
         int agreed = 0;
         for (int i = 0; i < paired.size(); i++) if (first.get(i).label().equals(second.get(i).label())) agreed++;
-        return new Wire((int) replays, paired.size(), agreed, failedCanary, failedBaseline);
+        return new Wire((int) replays, paired.size(), agreed, failedCanary, failedBaseline, checked);
+    }
+
+    /** Checks every request sent and every 200 answer against the OIP spec; how many bodies it checked. */
+    int specChecked(List<RecordingProxy.Exchange> exchanges) {
+        int checked = 0;
+        for (RecordingProxy.Exchange e : exchanges) {
+            oip.assertValid(OipSpec.Body.REQUEST, e.request());
+            checked++;
+            if (e.status() == 200) {
+                oip.assertValid(OipSpec.Body.RESPONSE, e.response());
+                checked++;
+            }
+        }
+        return checked;
     }
 
     /** The transaction a request body carries, whatever the protocol: read back from the wire, not from the payload file. */
@@ -303,6 +321,10 @@ class ShadowEndToEndTest {
             assertEquals(wire.replays(), wire.paired(), run.name + ": every replay answered 200 on both arms");
             assertEquals(wire.paired(), pairs.compared(), run.name + ": one pair per replay answered on both arms");
             assertEquals(wire.agreed(), pairs.agreed(), run.name + ": agreed pairs as the models agree in-process on the inputs sent");
+            if (protocol.v2()) {
+                assertTrue(wire.specChecked() >= 4 * wire.replays(), run.name + ": each replay's request and answer on both arms, "
+                        + "checked against the OIP spec: " + wire);
+            }
 
             Verdict verdict = run.judge(pairs);
             System.out.printf(Locale.ROOT, "shadow e2e %-16s %-4s canary: %d of %d pairs agree (%.1f%%): %s%n", protocol, run.name,
@@ -348,7 +370,7 @@ class ShadowEndToEndTest {
     }
 
     @Test
-    void aCanaryDownFailingOrAnsweringGarbageGivesNoPairsAndNoDataWithTheReason() throws Exception {
+    void anArmDownFailingOrAnsweringGarbageGivesNoPairsAndNoDataWithTheReason() throws Exception {
         Protocol v2 = protocols().filter(Protocol::v2).findFirst().orElseThrow();
         RecordingProxy gone = new RecordingProxy(rf.uri());
         URI refused = gone.uri();
@@ -358,35 +380,45 @@ class ShadowEndToEndTest {
         RecordingProxy garbage = new RecordingProxy(rf.uri());
         garbage.mode(RecordingProxy.Mode.TRUNCATE);
 
-        Run down = new Run("down", v2, models.goodCanary(), gone, refused);
+        Run canaryDown = new Run("canary-down", v2, models.goodCanary(), new RecordingProxy(xgb.uri()), null, gone, refused);
         Run errors = new Run("errors", v2, failing);
         Run malformed = new Run("malformed", v2, models.goodCanary(), garbage);
-        List<Run> runs = List.of(down, errors, malformed);
+        Run baselineDown = new Run("baseline-down", v2, models.goodCanary(), gone, refused, new RecordingProxy(rf.uri()), null);
+        List<Run> runs = List.of(canaryDown, errors, malformed, baselineDown);
         ShadowSource source = source();
         runs.forEach(r -> r.observe(source));
         await("replays", () -> runs.stream().allMatch(r -> sent(r.observe(source)) >= 40));
 
         for (Run run : runs) {
             Observation.Pairs pairs = assertInstanceOf(Observation.Pairs.class, run.observe(source));
+            boolean baselineFails = run == baselineDown;
+            RecordingProxy healthy = baselineFails ? run.canary : run.baseline;
             assertEquals(0, pairs.compared(), run.name + ": no pair from a failing arm: " + pairs);
-            assertEquals(pairs.failures().sent(), pairs.failures().canary(), run.name + ": every replay failed on the canary: " + pairs);
-            assertEquals(0, pairs.failures().baseline(), run.name + ": the baseline answered every replay: " + pairs);
-            assertNull(pairs.failures().baselineReason());
-            assertTrue(run.baseline.exchanges().size() >= pairs.failures().sent(), run.name + ": the baseline was asked every time");
-            for (RecordingProxy.Exchange e : run.baseline.exchanges()) {
+            assertEquals(pairs.failures().sent(), baselineFails ? pairs.failures().baseline() : pairs.failures().canary(),
+                    run.name + ": every replay failed on the failing arm: " + pairs);
+            assertEquals(0, baselineFails ? pairs.failures().canary() : pairs.failures().baseline(),
+                    run.name + ": the other arm answered every replay: " + pairs);
+            assertNull(baselineFails ? pairs.failures().canaryReason() : pairs.failures().baselineReason());
+            assertTrue(healthy.exchanges().size() >= pairs.failures().sent(), run.name + ": the healthy arm was asked every time");
+            assertTrue(specChecked(healthy.exchanges()) >= 2 * pairs.failures().sent(), run.name + ": every V2 request and answer");
+            // what reached the failing arm was still a valid request; its answers were not accepted, so not checked
+            for (RecordingProxy.Exchange e : (baselineFails ? run.baseline : run.canary).exchanges()) {
                 oip.assertValid(OipSpec.Body.REQUEST, e.request());
-                oip.assertValid(OipSpec.Body.RESPONSE, e.response());
             }
             Verdict verdict = run.judge(pairs);
             assertEquals(Outcome.NO_DATA, verdict.outcome(), verdict.message());
-            assertTrue(verdict.message().startsWith("agreement: the canary failed " + pairs.failures().canary() + " of "
-                    + pairs.failures().sent() + " replays (latest: "), verdict.message());
+            assertTrue(verdict.message().startsWith("agreement: the " + (baselineFails ? "baseline" : "canary") + " failed "
+                    + pairs.failures().sent() + " of " + pairs.failures().sent() + " replays (latest: "), verdict.message());
         }
-        assertEquals("connection refused", down.observe(source) instanceof Observation.Pairs p ? p.failures().canaryReason() : null);
-        assertEquals("HTTP 500", errors.observe(source) instanceof Observation.Pairs p ? p.failures().canaryReason() : null);
-        String garbled = malformed.observe(source) instanceof Observation.Pairs p ? p.failures().canaryReason() : "";
-        assertTrue(garbled.startsWith("v2 answer is not JSON: "), garbled);
+        assertEquals("connection refused", canaryReason(canaryDown, source));
+        assertEquals("HTTP 500", canaryReason(errors, source));
+        assertTrue(canaryReason(malformed, source).startsWith("v2 answer is not JSON: "), canaryReason(malformed, source));
         assertTrue(garbage.exchanges().size() >= 40 && garbage.exchanges().stream().allMatch(e -> e.status() == 200),
                 "the garbled answers were 200s: only their bodies were wrong");
+        assertEquals("connection refused", ((Observation.Pairs) baselineDown.observe(source)).failures().baselineReason());
+    }
+
+    static String canaryReason(Run run, ShadowSource source) {
+        return ((Observation.Pairs) run.observe(source)).failures().canaryReason();
     }
 }
