@@ -58,7 +58,7 @@ class PolicyLinterTest {
         cmd.setOut(new PrintWriter(out));
 
         assertEquals(0, cmd.execute("policies"), out::toString);
-        assertTrue(out.toString().endsWith("2 files, 0 problems\n"), out.toString());
+        assertTrue(out.toString().endsWith("3 files, 0 problems\n"), out.toString());
     }
 
     @Test

@@ -4,6 +4,11 @@ import dev.aviary.checks.CheckTypes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +77,22 @@ class SchemaAgreementTest {
         assertEquals(PolicyValidator.DEFAULT_ALPHA, spec.at("/alpha/default").asDouble());
         assertEquals(PolicyValidator.DEFAULT_MIN_REQUESTS, spec.at("/minRequests/default").asLong());
         assertEquals(PolicyValidator.DEFAULT_NO_DATA.tolerate(), Durations.parse(spec.at("/noData/properties/tolerate/default").asText()));
+    }
+
+    /** What an editor checks the shipped policies against: it must not mark a policy the validator accepts. */
+    @Test
+    void theShippedPoliciesPassTheSchema() throws IOException {
+        JsonSchema editor = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        List<Path> shipped;
+        try (var files = Files.list(Path.of("policies"))) {
+            shipped = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertTrue(shipped.contains(Path.of("policies/image-classifier-shadow.yaml")), shipped.toString());
+        for (Path policy : shipped) {
+            Set<ValidationMessage> problems = editor.validate(yaml.readTree(policy.toFile()));
+            assertEquals(Set.of(), problems, policy.toString());
+        }
     }
 
     @Test

@@ -76,6 +76,7 @@ final class ArmServer implements AutoCloseable {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         requests.incrementAndGet();
+        boolean counted = true;
         try (exchange) {
             exchange.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), v.get(0)));
             JsonNode ids = JSON.readTree(exchange.getRequestBody()).get("ids");
@@ -92,6 +93,10 @@ final class ArmServer implements AutoCloseable {
             int status = failure == null ? 200 : failure.status();
             byte[] body = (failure == null ? "{\"predictions\": [" + labels + "]}" : failure.body()).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            // no longer in flight once answered: the client may send its next request as soon as it reads this one,
+            // before this thread gets to its finally (counting until then saw 4 in flight under concurrency 3)
+            inFlight.decrementAndGet();
+            counted = false;
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
         } catch (InterruptedException e) {
@@ -99,7 +104,7 @@ final class ArmServer implements AutoCloseable {
         } catch (IOException e) {
             // the client gave up (a timeout): nothing to answer
         } finally {
-            inFlight.decrementAndGet();
+            if (counted) inFlight.decrementAndGet();
         }
     }
 
