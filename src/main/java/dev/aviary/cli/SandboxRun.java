@@ -98,6 +98,8 @@ public class SandboxRun {
                             : "EXPECTED " + expected + " (" + e.scenario().label() + ")" + (cr == null ? "" : ": " + cr.getStatus().message()));
         }
         if (dump != null) {
+            // KServe reports the last move a settle later: dump what it reports then, not the moment before
+            if (!r.contents().inferenceServices().isEmpty()) Thread.sleep(dev.aviary.sandbox.Sandbox.KNATIVE_SETTLE.plusSeconds(1).toMillis());
             try {
                 int n = Dump.write(client, r.contents().objects(), dump);
                 out.println("Wrote the final state of " + n + " objects to " + dump);
