@@ -72,7 +72,7 @@ public final class SandboxOptions {
         return timeout != null ? timeout : r.defaultTimeLimit();
     }
 
-    /** good, errors, latency (any case). */
+    /** good, errors, latency, disagrees (any case). */
     static final class ScenarioConverter implements CommandLine.ITypeConverter<CanaryScenario> {
         @Override
         public CanaryScenario convert(String value) {
