@@ -109,8 +109,10 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
                 }
             }
         }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (Loaded l : loaded) files.putAll(ReplayFiles.of(l.policy(), problems));
         if (!problems.isEmpty()) return Prepared.failed(problems);
-        return build(cluster, loaded, p -> scenario, p -> DEFAULT_BASELINE, traffic, Map.of(), List.of());
+        return build(cluster, loaded, p -> scenario, p -> DEFAULT_BASELINE, traffic, files, List.of());
     }
 
     /**
