@@ -1,6 +1,7 @@
 package dev.aviary.cli;
 
 import dev.aviary.sandbox.Rehearsal;
+import dev.aviary.sandbox.fraud.Transactions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,8 +20,9 @@ public class DemoCommand implements Callable<Integer> {
             description = "Write the final state of every object (the targets, the CanaryRollouts, the Events) as YAML, one file each.")
     java.nio.file.Path dump;
 
-    @CommandLine.Parameters(arity = "0..1", paramLabel = "WHICH", description = "istio (the default) or kserve: the KServe tutorial's"
-            + " fraud classifier, an InferenceService rolled out with canaryTrafficPercent.")
+    @CommandLine.Parameters(arity = "0..1", paramLabel = "WHICH", description = "istio (the default); kserve: the KServe tutorial's"
+            + " fraud classifier, an InferenceService rolled out with canaryTrafficPercent; shadow: the same, judged also on what"
+            + " real fraud models predict (a canary with perfect metrics but different answers is rolled back).")
     String which;
 
     private final SandboxRun run;
@@ -38,8 +40,9 @@ public class DemoCommand implements Callable<Integer> {
             return 2;
         }
         if ("kserve".equals(which)) return kserve();
+        if ("shadow".equals(which)) return shadow();
         if (which != null && !"istio".equals(which)) {
-            System.err.println("aviary demo: unknown demo '" + which + "'; use istio (the default) or kserve");
+            System.err.println("aviary demo: unknown demo '" + which + "'; use istio (the default), kserve or shadow");
             return 2;
         }
         System.out.println("""
@@ -61,5 +64,23 @@ public class DemoCommand implements Callable<Integer> {
                   %s/fraud-classifier   5x the error rate: expect rollback (canaryTrafficPercent: 0)""".formatted(prometheusUrl,
                 Rehearsal.KSERVE_BAD_NAMESPACE));
         return run.run(Rehearsal.kserveDemo(), timeout, dump, System.out);
+    }
+
+    /** The KServe demo's InferenceServices with request metrics that cannot tell, and real models that can. */
+    private int shadow() throws InterruptedException {
+        System.out.println("""
+                Aviary sandbox: the KServe demo (mock Kubernetes API, KServe simulator, real Prometheus at %s), both canaries
+                serving exactly like the baseline: same error rate, same latency, so the request checks pass. The fraud
+                models are real: XGBoost (baseline), the random forest and a random forest trained on TransactionAmt in
+                cents, trained at start-up and served over HTTP on 127.0.0.1. Each policy's shadow-agreement check replays
+                the %d stored transactions of policies/%s to both arms and compares their top-1 answers
+                (minAgreement 95%%). The sandbox has no cluster DNS, so the policies name the model servers' local
+                addresses in source.replay.endpoints (in a cluster Aviary can derive them from the target).
+                  kserve-deployments/fraud-classifier  random forest, asked over V2 (/v2/models/fraud-classifier/infer):
+                                                       agrees, expect promotion
+                  %s/fraud-classifier   amounts in cents, asked like BentoML (POST /classify): disagrees,
+                                                       expect a rollback by the agreement check""".formatted(prometheusUrl,
+                Transactions.PAYLOAD_ROWS, Rehearsal.SHADOW_PAYLOADS, Rehearsal.KSERVE_BAD_NAMESPACE));
+        return run.run(Rehearsal.shadowDemo(), timeout, dump, System.out);
     }
 }

@@ -101,6 +101,7 @@ public class Main implements QuarkusApplication {
             return switch (which) {
                 case "istio" -> Rehearsal.demo();
                 case "kserve" -> Rehearsal.kserveDemo();
+                case "shadow" -> Rehearsal.shadowDemo();
                 default -> null;
             };
         }

@@ -28,9 +28,11 @@ public final class SandboxOptions {
     @CommandLine.Option(names = "--policies", required = true, paramLabel = "DIR", description = "Your CanaryPolicy files.")
     Path policies;
 
-    @CommandLine.Option(names = "--scenario", defaultValue = "good", paramLabel = "good|errors|latency", converter = ScenarioConverter.class,
+    @CommandLine.Option(names = "--scenario", defaultValue = "good", paramLabel = "good|errors|latency|disagrees",
+            converter = ScenarioConverter.class,
             description = "How the canary serves: good (like the baseline: expect promotion), errors (5x the baseline's error"
-                    + " rate: expect rollback), latency (50%% slower: expect rollback). Default: ${DEFAULT-VALUE}.")
+                    + " rate: expect rollback), latency (50%% slower: expect rollback), disagrees (like the baseline, but the"
+                    + " models behind your shadow checks' endpoints answer differently: expect rollback). Default: ${DEFAULT-VALUE}.")
     CanaryScenario scenario;
 
     @CommandLine.Option(names = "--dump", paramLabel = "DIR",
@@ -72,7 +74,7 @@ public final class SandboxOptions {
         return timeout != null ? timeout : r.defaultTimeLimit();
     }
 
-    /** good, errors, latency (any case). */
+    /** good, errors, latency, disagrees (any case). */
     static final class ScenarioConverter implements CommandLine.ITypeConverter<CanaryScenario> {
         @Override
         public CanaryScenario convert(String value) {

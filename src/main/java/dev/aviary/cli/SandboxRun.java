@@ -1,9 +1,12 @@
 package dev.aviary.cli;
 
+import dev.aviary.checks.shadow.ShadowAgreement;
 import dev.aviary.daemon.Engine;
+import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Durations;
 import dev.aviary.policy.Policy;
 import dev.aviary.rollout.CanaryRollout;
+import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.sandbox.Dump;
@@ -97,6 +100,7 @@ public class SandboxRun {
                     phase == expected ? "as expected (" + e.scenario().label() + ")"
                             : "EXPECTED " + expected + " (" + e.scenario().label() + ")" + (cr == null ? "" : ": " + cr.getStatus().message()));
         }
+        printAgreement(r, out);
         if (dump != null) {
             // KServe reports the last move a settle later: dump what it reports then, not the moment before
             if (!r.contents().inferenceServices().isEmpty()) Thread.sleep(dev.aviary.sandbox.Sandbox.KNATIVE_SETTLE.plusSeconds(1).toMillis());
@@ -110,6 +114,23 @@ public class SandboxRun {
         }
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /** The shadow-agreement checks' last verdicts: the numbers each rollout ended on (share, bounds, pairs, failures). */
+    private void printAgreement(Rehearsal r, PrintStream out) {
+        boolean first = true;
+        for (Policy p : r.policies()) {
+            CanaryRollout cr = rollout(p.key());
+            if (cr == null || cr.getStatus() == null) continue;
+            for (CheckSpec check : p.checks()) {
+                if (!(check instanceof ShadowAgreement.Spec)) continue;
+                CheckRecord last = cr.getStatus().checks().stream().filter(c -> c.check().equals(check.name())).findFirst().orElse(null);
+                if (last == null) continue;
+                if (first) out.println("Shadow agreement, as last judged (the arms' answers to the same stored requests):");
+                first = false;
+                out.printf("  %s %s %s: %s%n", p.key(), check.name(), last.outcome(), last.message());
+            }
+        }
     }
 
     private static void describeTime(Rehearsal r, PrintStream out) {

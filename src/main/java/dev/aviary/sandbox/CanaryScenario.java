@@ -10,7 +10,12 @@ import java.util.stream.Collectors;
 public enum CanaryScenario {
     GOOD("a canary that serves like the baseline", Phase.Promoted),
     ERRORS("a canary with 5x the baseline's error rate", Phase.RolledBack),
-    LATENCY("a canary 50% slower than the baseline", Phase.RolledBack);
+    LATENCY("a canary 50% slower than the baseline", Phase.RolledBack),
+    /**
+     * Serves exactly like the baseline, so only a shadow check comparing the arms' answers can catch it: the models
+     * behind the policy's replay endpoints must predict differently (the shadow demo's bad canary does).
+     */
+    DISAGREES("a canary that serves like the baseline but predicts differently", Phase.RolledBack);
 
     private final String description;
     private final Phase expected;
@@ -22,7 +27,7 @@ public enum CanaryScenario {
 
     public ArmBehaviour canary(ArmBehaviour baseline) {
         return switch (this) {
-            case GOOD -> baseline;
+            case GOOD, DISAGREES -> baseline;
             case ERRORS -> new ArmBehaviour(Math.min(1, baseline.errorRate() * 5), baseline.latencyMedianMs(), baseline.latencySigma());
             case LATENCY -> baseline.slowerBy(1.5);
         };
@@ -37,7 +42,7 @@ public enum CanaryScenario {
         return expected;
     }
 
-    /** The name on the command line: good, errors, latency. */
+    /** The name on the command line: good, errors, latency, disagrees. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -7,6 +7,7 @@ import dev.aviary.policy.PolicyLinter;
 import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.Problem;
 import dev.aviary.policy.Step;
+import dev.aviary.sandbox.fraud.Transactions;
 import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.sim.MeshSimulator;
 import dev.aviary.sim.kserve.KServeSimulator;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A rollout rehearsed in the sandbox: the objects to put in the mock API server (the user's manifests, plus the
@@ -106,8 +109,10 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
                 }
             }
         }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (Loaded l : loaded) files.putAll(ReplayFiles.of(l.policy(), problems));
         if (!problems.isEmpty()) return Prepared.failed(problems);
-        return build(cluster, loaded, p -> scenario, p -> DEFAULT_BASELINE, traffic);
+        return build(cluster, loaded, p -> scenario, p -> DEFAULT_BASELINE, traffic, files, List.of());
     }
 
     /**
@@ -125,7 +130,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         Map<String, ArmBehaviour> baselines = Map.of("default/image-classifier", new ArmBehaviour(0.01, 80, 0.5),
                 "payments/fraud-detector", new ArmBehaviour(0.01, 30, 0.5));
         Prepared p = build(cluster, policies, policy -> scenarios.get(policy.key()), policy -> baselines.get(policy.key()),
-                new Traffic(100, 0.2, null, 42));
+                new Traffic(100, 0.2, null, 42), Map.of(), List.of());
         if (!p.ok()) throw new IllegalStateException("the built-in demo does not prepare: " + p.problems());
         return p.rehearsal();
     }
@@ -144,16 +149,85 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         Loaded good = builtIn(policyResource, policyText, "fraud-classifier.yaml");
         Loaded bad = builtIn(policyResource, policyText.replace("namespace: kserve-deployments", "namespace: " + KSERVE_BAD_NAMESPACE),
                 "fraud-classifier-regression.yaml");
-        int firstStep = good.policy().steps().get(0).weight();
-        String canary = resource("sandbox/kserve/fraud-classifier-canary.yaml")
-                .replaceFirst("canaryTrafficPercent: \\d+", "canaryTrafficPercent: " + firstStep);
-        Manifests.Result cluster = Manifests.readText(canary + "\n---\n" + canary.replace("namespace: kserve-deployments",
-                "namespace: " + KSERVE_BAD_NAMESPACE), "sandbox/kserve/fraud-classifier-canary.yaml");
         Map<String, CanaryScenario> scenarios = Map.of(good.policy().key(), CanaryScenario.GOOD, bad.policy().key(), CanaryScenario.ERRORS);
-        Prepared p = build(cluster, List.of(good, bad), policy -> scenarios.get(policy.key()), policy -> new ArmBehaviour(0.01, 30, 0.5),
-                new Traffic(100, 0, null, 42));
+        Prepared p = build(kserveCluster(good.policy()), List.of(good, bad), policy -> scenarios.get(policy.key()),
+                policy -> new ArmBehaviour(0.01, 30, 0.5), new Traffic(100, 0, null, 42), Map.of(), List.of());
         if (!p.ok()) throw new IllegalStateException("the built-in KServe demo does not prepare: " + p.problems());
         return p.rehearsal();
+    }
+
+    /** Where the shadow demo's policies find their stored transactions, relative to the policies directory. */
+    public static final String SHADOW_PAYLOADS = "payloads/fraud-transactions.jsonl";
+
+    /**
+     * The shadow demo: the KServe demo's two InferenceServices, both canaries serving exactly like the baseline, each
+     * policy with a shadow-agreement check replaying the committed transactions to real fraud models over HTTP
+     * ({@link Sandbox.ModelServing}): in kserve-deployments the random forest over V2 (agrees: expect promotion), in
+     * {@value #KSERVE_BAD_NAMESPACE} the random forest trained on amounts in cents over BentoML-style JSON (disagrees:
+     * expect a rollback by the agreement check).
+     */
+    public static Rehearsal shadowDemo() {
+        // byte for byte policies/payloads/fraud-transactions.jsonl (TransactionsTest holds the two together)
+        Map<String, String> files = Map.of(SHADOW_PAYLOADS, Transactions.jsonLines(Transactions.PAYLOAD_SEED, Transactions.PAYLOAD_ROWS));
+        List<Loaded> policies = besideFiles(List.of("sandbox/shadow/fraud-classifier-v2.yaml", "sandbox/shadow/fraud-classifier-bentoml.yaml"),
+                files);
+        Loaded good = policies.get(0), bad = policies.get(1);
+        Map<String, CanaryScenario> scenarios = Map.of(good.policy().key(), CanaryScenario.GOOD, bad.policy().key(),
+                CanaryScenario.DISAGREES);
+        String model = "fraud-classifier";
+        List<Sandbox.ModelServing> servers = List.of(new Sandbox.ModelServing("http://xgb.fraud-models.sandbox", model, "xgb"),
+                new Sandbox.ModelServing("http://rf.fraud-models.sandbox", model, "rf"),
+                new Sandbox.ModelServing("http://rf-cents.fraud-models.sandbox", model, "rf-cents"));
+        Prepared p = build(kserveCluster(good.policy()), policies, policy -> scenarios.get(policy.key()),
+                policy -> new ArmBehaviour(0.01, 30, 0.5), new Traffic(100, 0, null, 42), files, servers);
+        if (!p.ok()) throw new IllegalStateException("the built-in shadow demo does not prepare: " + p.problems());
+        return p.rehearsal();
+    }
+
+    /**
+     * The KServe tutorial's InferenceService in kserve-deployments and in {@value #KSERVE_BAD_NAMESPACE}: XGBoost
+     * rolled out, the random forest applied as a canary at {@code policy}'s first step.
+     */
+    private static Manifests.Result kserveCluster(Policy policy) {
+        int firstStep = policy.steps().get(0).weight();
+        String canary = resource("sandbox/kserve/fraud-classifier-canary.yaml")
+                .replaceFirst("canaryTrafficPercent: \\d+", "canaryTrafficPercent: " + firstStep);
+        return Manifests.readText(canary + "\n---\n" + canary.replace("namespace: kserve-deployments",
+                "namespace: " + KSERVE_BAD_NAMESPACE), "sandbox/kserve/fraud-classifier-canary.yaml");
+    }
+
+    /**
+     * Built-in policies validated beside the files they name, as the daemon will read them in the sandbox's policies
+     * directory: a replay check's payloads are read while its policy is validated, so they must be on disk.
+     */
+    private static List<Loaded> besideFiles(List<String> resources, Map<String, String> files) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("aviary-demo-policies");
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                Path file = dir.resolve(f.getKey());
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, f.getValue());
+            }
+            List<Loaded> loaded = new ArrayList<>();
+            for (String resource : resources) {
+                String fileName = Path.of(resource).getFileName().toString();
+                loaded.add(builtIn(resource, resource(resource), fileName, dir.resolve(fileName)));
+            }
+            return loaded;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot stage the built-in demo's policies: " + e.getMessage(), e);
+        } finally {
+            if (dir != null) deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is no reason to fail the demo
+        }
     }
 
     private static String resource(String resource) {
@@ -167,8 +241,13 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
 
     /** A built-in demo policy, which must load. */
     private static Loaded builtIn(String resource, String text, String fileName) {
+        return builtIn(resource, text, fileName, Path.of(resource));
+    }
+
+    /** A built-in demo policy, which must load, validated as if it were the file {@code source}. */
+    private static Loaded builtIn(String resource, String text, String fileName, Path source) {
         try {
-            return new Loaded(new PolicyLoader().parse(text, Path.of(resource)), text, fileName);
+            return new Loaded(new PolicyLoader().parse(text, source), text, fileName);
         } catch (PolicyException e) {
             throw new IllegalStateException("the built-in demo policy " + resource + " does not load: " + e.getMessage(), e);
         }
@@ -178,7 +257,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
     private record Loaded(Policy policy, String text, String fileName) {}
 
     private static Prepared build(Manifests.Result cluster, List<Loaded> loaded, Function<Policy, CanaryScenario> scenarioOf,
-            Function<Policy, ArmBehaviour> baselineOf, Traffic traffic) {
+            Function<Policy, ArmBehaviour> baselineOf, Traffic traffic, Map<String, String> files, List<Sandbox.ModelServing> modelServers) {
         List<String> problems = new ArrayList<>(cluster.problems());
         List<Policy> policies = loaded.stream().map(Loaded::policy).toList();
         TimeScale time = traffic.speed() != null ? new TimeScale(traffic.speed()) : TimeScale.fitting(policies);
@@ -228,7 +307,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
         notes.addAll(workloads.notes());
         if (!problems.isEmpty()) return Prepared.failed(problems);
         Sandbox.Contents contents = new Sandbox.Contents(workloads.items().stream().map(Manifests.Item::object).toList(), policyFiles,
-                services, inferenceServices, traffic.seed());
+                services, inferenceServices, files, modelServers, traffic.seed());
         return new Prepared(new Rehearsal(contents, expectations, notes, time, policies, traffic.rps()), List.of());
     }
 

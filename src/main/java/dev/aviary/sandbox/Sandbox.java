@@ -1,5 +1,8 @@
 package dev.aviary.sandbox;
 
+import dev.aviary.sandbox.fraud.FraudModel;
+import dev.aviary.sandbox.fraud.FraudModels;
+import dev.aviary.sandbox.fraud.ModelServer;
 import dev.aviary.sim.MeshSimulator;
 import dev.aviary.sim.kserve.KServeSimulator;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -17,17 +20,20 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.stream.Stream;
 
 /**
  * A cluster in a box: the fabric8 mock Kubernetes API in CRUD mode holding real-shaped Istio objects,
  * Deployments and KServe InferenceServices, a mesh simulator sending traffic by the weights it reads back from that
- * API, a KServe simulator playing KServe's controller and sending traffic by the split KServe reports, and a real
- * Prometheus scraping both. {@code ./aviary demo} and the end-to-end tests run Aviary against it.
+ * API, a KServe simulator playing KServe's controller and sending traffic by the split KServe reports, a real
+ * Prometheus scraping both, and, for replay checks, real fraud models served over HTTP. {@code ./aviary demo} and the
+ * end-to-end tests run Aviary against it.
  */
 public final class Sandbox implements AutoCloseable {
 
@@ -47,14 +53,23 @@ public final class Sandbox implements AutoCloseable {
      * @param policyFiles policy file name → content, written to the policies directory Aviary reads
      * @param services    the traffic to simulate through the mesh (VirtualServices)
      * @param inferenceServices the InferenceServices to play KServe for, and their traffic
+     * @param files       other files the policies name (payloads), path relative to the policies directory → content
+     * @param modelServers the fraud model servers to run for the policies' replay checks
      */
     public record Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
-            List<KServeSimulator.Service> inferenceServices, long seed) {
+            List<KServeSimulator.Service> inferenceServices, Map<String, String> files, List<ModelServing> modelServers, long seed) {
         public Contents {
             objects = List.copyOf(objects);
             policyFiles = Map.copyOf(policyFiles);
             services = List.copyOf(services);
             inferenceServices = List.copyOf(inferenceServices);
+            files = Map.copyOf(files);
+            modelServers = List.copyOf(modelServers);
+        }
+
+        public Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
+                List<KServeSimulator.Service> inferenceServices, long seed) {
+            this(objects, policyFiles, services, inferenceServices, Map.of(), List.of(), seed);
         }
 
         public Contents(List<GenericKubernetesResource> objects, Map<String, String> policyFiles, List<MeshSimulator.Service> services,
@@ -62,6 +77,16 @@ public final class Sandbox implements AutoCloseable {
             this(objects, policyFiles, services, List.of(), seed);
         }
     }
+
+    /**
+     * A fraud model server ({@link ModelServer}) the sandbox runs on a free loopback port. The sandbox has no cluster
+     * DNS, so the policies name it by {@code url}, a made-up address, and are written with the server's real one.
+     *
+     * @param url       how the policies name the server, e.g. {@code http://xgb.fraud-models.sandbox}
+     * @param modelName the name it serves under (the V1 and V2 paths' model)
+     * @param model     which of {@link FraudModels}: xgb, rf or rf-cents
+     */
+    public record ModelServing(String url, String modelName, String model) {}
 
     /**
      * How long the simulated Knative takes to start a revision and to program a route change: KServe's report lags that
@@ -75,15 +100,17 @@ public final class Sandbox implements AutoCloseable {
     private final NamespacedKubernetesClient client;
     private final MeshSimulator mesh;
     private final KServeSimulator kserve;
+    private final List<ModelServer> models;
     private final PrometheusServer prometheus;
     private final Path policies;
 
     private Sandbox(KubernetesMockServer api, NamespacedKubernetesClient client, MeshSimulator mesh, KServeSimulator kserve,
-            PrometheusServer prometheus, Path policies) {
+            List<ModelServer> models, PrometheusServer prometheus, Path policies) {
         this.api = api;
         this.client = client;
         this.mesh = mesh;
         this.kserve = kserve;
+        this.models = List.copyOf(models);
         this.prometheus = prometheus;
         this.policies = policies;
     }
@@ -112,25 +139,56 @@ public final class Sandbox implements AutoCloseable {
         NamespacedKubernetesClient client = api.createClient();
         MeshSimulator mesh = null;
         KServeSimulator kserve = null;
+        List<ModelServer> models = new ArrayList<>();
         try {
             for (GenericKubernetesResource o : contents.objects()) create(client, o);
+            Map<String, String> addresses = startModelServers(contents.modelServers(), contents.seed(), models);
             Path policies = Files.createDirectories(workDir.resolve("policies"));
             for (Map.Entry<String, String> f : contents.policyFiles().entrySet()) {
-                Files.writeString(policies.resolve(f.getKey()), f.getValue());
+                String text = f.getValue();
+                for (Map.Entry<String, String> a : addresses.entrySet()) text = text.replace(a.getKey(), a.getValue());
+                Files.writeString(policies.resolve(f.getKey()), text);
+            }
+            for (Map.Entry<String, String> f : contents.files().entrySet()) {
+                Path file = policies.resolve(f.getKey()).normalize();
+                if (!file.startsWith(policies)) throw new IOException(f.getKey() + ": outside the policies directory");
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, f.getValue());
             }
             mesh = new MeshSimulator(client, contents.services(), contents.seed()).start();
             kserve = new KServeSimulator(client, contents.inferenceServices(), KNATIVE_SETTLE, java.time.Clock.systemUTC(),
                     contents.seed()).start();
             PrometheusServer prometheus = PrometheusServer.start(workDir.resolve("prometheus"), "127.0.0.1:" + mesh.port(),
                     "127.0.0.1:" + kserve.port());
-            return new Sandbox(api, client, mesh, kserve, prometheus, policies);
+            return new Sandbox(api, client, mesh, kserve, models, prometheus, policies);
         } catch (IOException | RuntimeException e) {
             if (mesh != null) mesh.close();
             if (kserve != null) kserve.close();
+            models.forEach(ModelServer::close);
             client.close();
             api.destroy();
             throw e;
         }
+    }
+
+    /**
+     * Trains the fraud models once (when any server is asked for) and starts one server per entry, added to {@code
+     * started}; returns each server's made-up URL → its real one.
+     */
+    private static Map<String, String> startModelServers(List<ModelServing> servers, long seed, List<ModelServer> started)
+            throws IOException {
+        Map<String, String> addresses = new LinkedHashMap<>();
+        if (servers.isEmpty()) return addresses;
+        FraudModels trained = FraudModels.train(FraudModels.SEED);
+        for (ModelServing s : servers) {
+            FraudModel model = Stream.of(trained.baseline(), trained.goodCanary(), trained.badCanary())
+                    .filter(m -> m.name().equals(s.model())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no fraud model " + s.model() + "; there are xgb, rf and rf-cents"));
+            ModelServer server = ModelServer.start(s.modelName(), model, ModelServer.Behaviour.HEALTHY, seed + started.size());
+            started.add(server);
+            addresses.put(s.url(), server.uri().toString());
+        }
+        return addresses;
     }
 
     /** Create every object of a multi-document YAML resource in the mock API server. */
@@ -191,6 +249,11 @@ public final class Sandbox implements AutoCloseable {
         return kserve;
     }
 
+    /** The fraud model servers the policies' replay checks call, in {@link Contents#modelServers()}' order. */
+    public List<ModelServer> modelServers() {
+        return models;
+    }
+
     public PrometheusServer prometheus() {
         return prometheus;
     }
@@ -204,6 +267,7 @@ public final class Sandbox implements AutoCloseable {
         prometheus.close();
         mesh.close();
         kserve.close();
+        models.forEach(ModelServer::close);
         client.close();
         api.destroy();
     }

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
 import java.io.IOException;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 @QuarkusMainTest
 class KServeDemoCommandTest {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String REV1 = "fraud-classifier-predictor-00001";
     private static final String REV2 = "fraud-classifier-predictor-00002";
 
@@ -32,10 +28,7 @@ class KServeDemoCommandTest {
     void aGoodCanaryIsPromotedAndABadOneRolledBackMovingOnlyCanaryTrafficPercent(QuarkusMainLauncher launcher, @TempDir Path tmp)
             throws IOException {
         Path dump = tmp.resolve("dump");
-        LaunchResult r = launcher.launch("demo", "kserve", "--dump", dump.toString());
-        String out = r.getOutput();
-        assertEquals(0, r.exitCode(), out + r.getErrorOutput());
-        assertFalse((out + r.getErrorOutput()).contains("\tat "), "no stack trace");
+        String out = DemoRuns.run(launcher, "kserve", dump);
         assertTrue(out.contains("kserve-deployments/fraud-classifier: START step 1/3 (80/20)"), out);
         assertTrue(out.contains("kserve-deployments/fraud-classifier: PROMOTE step 3/3 (0/100)"), out);
         assertTrue(out.contains(Rehearsal.KSERVE_BAD_NAMESPACE + "/fraud-classifier: ROLLBACK step 1/3 (100/0)"), out);
@@ -61,14 +54,11 @@ class KServeDemoCommandTest {
     }
 
     private static Map<String, Object> isvc(Path dump, String namespace) throws IOException {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> o = YAML.readValue(dump.resolve(namespace).resolve("inferenceservice").resolve("fraud-classifier.yaml").toFile(), Map.class);
-        return o;
+        return DemoRuns.dumped(dump, namespace, "inferenceservice", "fraud-classifier");
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, Object> predictor(Map<String, Object> isvc) {
-        return (Map<String, Object>) ((Map<String, Object>) isvc.get("spec")).get("predictor");
+        return DemoRuns.predictor(isvc);
     }
 
     @SuppressWarnings("unchecked")

@@ -215,6 +215,44 @@ class RehearsalTest {
         assertFalse(demo.notes().stream().anyMatch(n -> n.startsWith("synthesized")), "the demo brings its own workloads: " + demo.notes());
     }
 
+    @Test
+    void payloadFilesBesideAPolicyAreCopiedBesideItInTheSandboxAndOnesOutsideItRefused(@TempDir Path tmp) throws Exception {
+        Path policies = Files.createDirectories(tmp.resolve("policies"));
+        Files.createDirectories(policies.resolve("payloads"));
+        String rows = "{\"TransactionAmt\": 69.74, \"ProductCD\": \"C\"}\n{\"TransactionAmt\": 10.43, \"ProductCD\": \"S\"}\n";
+        Files.writeString(policies.resolve("payloads/golden.jsonl"), rows);
+        Files.writeString(tmp.resolve("elsewhere.jsonl"), rows);
+        String policy = Files.readString(TUTORIAL.resolve("policies/image-classifier.yaml"));
+        Files.writeString(policies.resolve("image-classifier.yaml"), withAgreement(policy, "payloads/golden.jsonl"));
+
+        Rehearsal r = prepare(TUTORIAL.resolve("manifests"), policies, CanaryScenario.DISAGREES);
+        assertEquals(Map.of("payloads/golden.jsonl", rows), r.contents().files(), "the sandbox's copy of the policy reads them there");
+        assertEquals(Phase.RolledBack, r.expectations().get(0).scenario().expected());
+
+        Files.writeString(policies.resolve("image-classifier.yaml"), withAgreement(policy, "../elsewhere.jsonl"));
+        Rehearsal.Prepared outside = Rehearsal.prepare(TUTORIAL.resolve("manifests"), policies, CanaryScenario.GOOD, TRAFFIC);
+        assertFalse(outside.ok());
+        assertEquals(1, outside.problems().size(), outside.problems().toString());
+        assertTrue(outside.problems().get(0).contains("check agreement: payloads " + tmp.resolve("elsewhere.jsonl") + " are outside the"
+                + " policy's directory"), outside.problems().toString());
+    }
+
+    /** The tutorial's policy with a replay agreement check reading {@code payloads}. */
+    private static String withAgreement(String policy, String payloads) {
+        return policy + """
+                    - name: agreement
+                      type: shadow-agreement
+                      minAgreement: 95%%
+                      source:
+                        replay:
+                          payloads: %s
+                          protocol: json
+                          path: /classify
+                          prediction: /prediction
+                          endpoints: {baseline: "http://127.0.0.1:9001", canary: "http://127.0.0.1:9002"}
+                """.formatted(payloads);
+    }
+
     private static Rehearsal prepare(Path manifests, Path policies, CanaryScenario scenario) {
         Rehearsal.Prepared p = Rehearsal.prepare(manifests, policies, scenario, TRAFFIC);
         assertTrue(p.ok(), p.problems().toString());

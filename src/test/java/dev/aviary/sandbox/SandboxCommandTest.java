@@ -100,7 +100,7 @@ class SandboxCommandTest {
         // a demo this build does not have is named, in one line, and nothing runs
         LaunchResult other = launcher.launch("demo", "linkerd");
         assertEquals(2, other.exitCode());
-        assertTrue(other.getErrorOutput().contains("aviary demo: unknown demo 'linkerd'; use istio (the default) or kserve"),
+        assertTrue(other.getErrorOutput().contains("aviary demo: unknown demo 'linkerd'; use istio (the default), kserve or shadow"),
                 other.getErrorOutput());
         assertEquals(1, other.getErrorOutput().strip().lines().count(), other.getErrorOutput());
 
