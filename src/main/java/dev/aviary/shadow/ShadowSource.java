@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * and answers with the pairs (or predictions) of the replays completed in the window asked about.
  *
  * <p>A session starts the first time its check is asked about, restarts when its spec or its endpoints change, and
- * stops when it has not been asked about for {@value #IDLE_INTERVALS} of its policy's intervals (the rollout ended,
+ * stops when it has not been asked about for {@value #IDLE_INTERVALS} of its policy's intervals, and at least
+ * {@link #MIN_IDLE} (the rollout ended,
  * or the check or policy went away). It never throws: what it cannot do is an {@link Observation.Missing} saying why.
  * Request counts ({@link #requests}) are not its business: the metrics' source answers those.
  */
@@ -42,12 +43,19 @@ public final class ShadowSource implements MetricSource, AutoCloseable {
 
     /** How many of its policy's intervals a session runs on without being asked about. */
     public static final int IDLE_INTERVALS = 3;
+    /**
+     * The least time a session runs on unasked: a step waiting for its target to settle (KServe reporting a new split)
+     * asks nothing, and a session stopped then would be restarted at the next look.
+     */
+    public static final Duration MIN_IDLE = Duration.ofMinutes(2);
 
     private final Measures measures;
     private final TrafficRouters routers;
     private final StoredRequests stored;
     private final Map<String, PredictionProtocol> protocols = new LinkedHashMap<>();
     private final Clock clock;
+    /** Mixed into each session's seed, so two sessions never draw the same sequence. */
+    private long sessionsStarted;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final ScheduledExecutorService reaper;
 
@@ -110,7 +118,7 @@ public final class ShadowSource implements MetricSource, AutoCloseable {
         } catch (TargetException e) {
             return new Observation.Missing("endpoints unknown: " + e.getMessage());
         }
-        Duration idleAfter = policy.interval().multipliedBy(IDLE_INTERVALS);
+        Duration idleAfter = max(policy.interval().multipliedBy(IDLE_INTERVALS), MIN_IDLE);
         Session session = sessions.get(key);
         if (session == null || !session.spec.equals(spec) || !sameArms(session.replay.endpoints(), endpoints)) {
             String why = session == null ? "replay started" : session.spec.equals(spec) ? "replay restarted: the endpoints changed"
@@ -143,8 +151,9 @@ public final class ShadowSource implements MetricSource, AutoCloseable {
             return new Observation.Missing("payloads: " + e.getMessage());
         }
         stop(key);
-        // seeded by what the session is, so a restarted daemon replays the same sequence for the same settings
-        long seed = Objects.hash(key, spec, endpoints.baseline(), endpoints.canary());
+        // A fresh seed per session: the judge pools pairs across steps, sessions and daemon restarts, and a restarted
+        // session replaying the same sequence of draws would count the same answers twice (no longer independent).
+        long seed = Objects.hash(key, spec, endpoints.baseline(), endpoints.canary(), now, ++sessionsStarted);
         Replay replay = new Replay(key, endpoints, payloads, protocol, spec, seed, clock).start();
         sessions.put(key, new Session(replay, spec, now, idleAfter));
         return null;
@@ -199,5 +208,9 @@ public final class ShadowSource implements MetricSource, AutoCloseable {
     public void close() {
         reaper.shutdownNow();
         sessions.keySet().forEach(this::stop);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -55,6 +55,8 @@ final class ArmServer implements AutoCloseable {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    /** The payload ids asked about, in arrival order. */
+    final List<Integer> ids = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     ArmServer(IntFunction<Answer> answers) throws IOException {
         this.answers = answers;
@@ -84,6 +86,7 @@ final class ArmServer implements AutoCloseable {
             Answer failure = null;
             long delay = 0;
             for (JsonNode id : ids) {
+                this.ids.add(id.asInt());
                 Answer a = answers.apply(id.asInt());
                 delay = Math.max(delay, a.delayMillis());
                 if (a.label() == null) failure = a;

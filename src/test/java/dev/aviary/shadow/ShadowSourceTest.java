@@ -1,6 +1,7 @@
 package dev.aviary.shadow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -247,7 +248,29 @@ class ShadowSourceTest {
     }
 
     @Test
-    void aSessionNotAskedAboutForThreeIntervalsStops() throws Exception {
+    void aRestartedSessionDrawsAFreshSequenceSoPooledPairsStayIndependent() throws Exception {
+        writePayloads("many.jsonl", 1000);
+        ArmServer baseline = arm("L");
+        ArmServer canary = arm("L");
+        ReplayCheck check = new ReplayCheck("agreement", new ReplayMeasure("agreement", spec("many.jsonl", endpoints(baseline, canary)), false));
+        ShadowSource source = source();
+        Policy policy = policy(check);
+        source.observe(policy, check, ARMS, STEP);
+        await("replays", () -> baseline.ids.size() >= 20);
+        List<Integer> first = List.copyOf(baseline.ids.subList(0, 20));
+        clock.advance(ShadowSource.MIN_IDLE.plusSeconds(1));
+        source.stopIdle(clock.instant());
+        assertEquals(Set.of(), source.running());
+        Thread.sleep(100);
+        int before = baseline.ids.size();
+        source.observe(policy, check, ARMS, STEP); // the same check, settings and arms: a new session
+        await("replays after the restart", () -> baseline.ids.size() >= before + 20);
+        List<Integer> second = List.copyOf(baseline.ids.subList(before, before + 20));
+        assertNotEquals(first, second, "the same draws again would count the same answers twice");
+    }
+
+    @Test
+    void aSessionNotAskedAboutForThreeIntervalsButAtLeastTwoMinutesStops() throws Exception {
         writePayloads("golden.jsonl", 3);
         ArmServer baseline = arm("L");
         ArmServer canary = arm("L");
@@ -257,9 +280,12 @@ class ShadowSourceTest {
         source.observe(policy, check, ARMS, STEP);
         await("replays", () -> baseline.requests.get() >= 5);
 
-        clock.advance(Duration.ofSeconds(29)); // the policy's interval is 10s
+        clock.advance(Duration.ofSeconds(31)); // the policy's interval is 10s: three intervals are not enough
         source.stopIdle(clock.instant());
         assertEquals(Set.of("payments/fraud-detection agreement"), source.running());
+        clock.advance(ShadowSource.MIN_IDLE.minusSeconds(32));
+        source.stopIdle(clock.instant());
+        assertEquals(Set.of("payments/fraud-detection agreement"), source.running(), "a step settling asks nothing for a while");
         clock.advance(Duration.ofSeconds(2));
         source.stopIdle(clock.instant());
         assertEquals(Set.of(), source.running());
