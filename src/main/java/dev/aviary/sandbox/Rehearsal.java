@@ -167,7 +167,7 @@ public record Rehearsal(Sandbox.Contents contents, List<Expectation> expectation
      * expect a rollback by the agreement check).
      */
     public static Rehearsal shadowDemo() {
-        // byte for byte policies/payloads/fraud-transactions.jsonl (TransactionsTest holds the two together)
+        // byte for byte policies/fraud-transactions.jsonl (TransactionsTest holds the two together)
         Map<String, String> files = Map.of(SHADOW_PAYLOADS, Transactions.jsonLines(Transactions.PAYLOAD_SEED, Transactions.PAYLOAD_ROWS));
         List<Loaded> policies = besideFiles(List.of("sandbox/shadow/fraud-classifier-v2.yaml", "sandbox/shadow/fraud-classifier-bentoml.yaml"),
                 files);

@@ -104,7 +104,7 @@ class ExamplePolicyTest {
         assertEquals(0.95, agreement.minAgreement(), 1e-12);
         assertEquals(200, agreement.minPairs());
         ReplaySpec replay = agreement.source().replay();
-        assertEquals(Path.of("policies/payloads/fraud-transactions.jsonl").toAbsolutePath().toString(), replay.payloads(),
+        assertEquals(Path.of("policies/fraud-transactions.jsonl").toAbsolutePath().toString(), replay.payloads(),
                 "the payload file next to the policy, checked when the policy is read");
         assertEquals(new ProtocolSpec("v2", "fraud-classifier", null, null, "predict_proba", List.of("legit", "fraud")), replay.protocol());
         assertEquals(CompareSpec.TOP1, replay.compare());
@@ -114,7 +114,7 @@ class ExamplePolicyTest {
         assertEquals(Duration.ofSeconds(5), replay.timeout());
     }
 
-    static final Path SHADOW = Path.of("policies/image-classifier-shadow.yaml");
+    static final Path SHADOW = Path.of("policies/variants/image-classifier-shadow.yaml");
 
     @Test
     void shippedShadowPolicyMirrorsFirstAndReplaysThroughTheArmPins() throws Exception {

@@ -57,7 +57,7 @@ class PolicyLinterTest {
         CommandLine cmd = new CommandLine(new ValidateCommand());
         cmd.setOut(new PrintWriter(out));
 
-        assertEquals(0, cmd.execute("policies"), out::toString);
+        assertEquals(0, cmd.execute("policies", "policies/variants"), out::toString);
         assertTrue(out.toString().endsWith("3 files, 0 problems\n"), out.toString());
     }
 

@@ -64,7 +64,7 @@ class ShadowEndToEndTest {
     static KubernetesClient client;
 
     static final String MODEL = "fraud-classifier";
-    static final Path PAYLOADS = Path.of("policies/payloads/fraud-transactions.jsonl").toAbsolutePath();
+    static final Path PAYLOADS = Path.of("policies/fraud-transactions.jsonl").toAbsolutePath();
     /** Pairs each run reaches before it is frozen: a few seconds at 100 replays per second. */
     static final int PAIRS = 300;
     static final ArmLabels ARMS = new ArmLabels("fraud-classifier-predictor-00001", "fraud-classifier-predictor-00002",

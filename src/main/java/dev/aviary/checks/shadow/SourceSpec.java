@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * <pre>
  * source:
  *   replay:
- *     payloads: payloads/fraud-transactions.jsonl  # a .json/.jsonl file or a directory, relative to the policy file;
+ *     payloads: fraud-transactions.jsonl           # a .json/.jsonl file or a directory, relative to the policy file;
  *                                                  # or configmap/&lt;name&gt; in the policy's namespace
  *     protocol: v2              # tfserving | kserve-v1 | v2 | json
  *     model: fraud-classifier   # tfserving, kserve-v1, v2

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class TransactionsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path PAYLOAD_FILE = Path.of("policies/payloads/fraud-transactions.jsonl");
+    private static final Path PAYLOAD_FILE = Path.of("policies/fraud-transactions.jsonl");
 
     @Test
     void theSameSeedGivesTheSameRowsAndAnotherSeedOthers() {
