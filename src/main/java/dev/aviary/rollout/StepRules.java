@@ -84,8 +84,7 @@ final class StepRules {
         if (evidence.armsUnknown() != null) return Transition.hold(b, "cannot tell the arms apart: " + evidence.armsUnknown());
         String oneSeries = oneSeries(policy, evidence.arms());
         if (oneSeries != null) return Transition.pause(b, weight, oneSeries, now);
-        StepContext ctx = new StepContext(expectedCanaryShare(step), index, policy.steps().size(),
-                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
+        StepContext ctx = context(policy, index);
 
         List<Verdict> verdicts = new ArrayList<>();
         Map<String, Judge> judgeOf = new HashMap<>();
@@ -230,6 +229,12 @@ final class StepRules {
     private static JudgeMemory memory(RolloutStatus status, String check) {
         Map<String, Double> m = status.memory().get(check);
         return m == null ? JudgeMemory.EMPTY : new JudgeMemory(m);
+    }
+
+    /** What each judge is told about step {@code index}: its share, and the check's part of the policy's alpha. */
+    static StepContext context(Policy policy, int index) {
+        return new StepContext(expectedCanaryShare(policy.steps().get(index)), index, policy.steps().size(),
+                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
     }
 
     /** The canary's expected share of the requests the two arms serve; NaN where the routing does not fix it. */
