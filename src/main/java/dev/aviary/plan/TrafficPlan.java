@@ -105,9 +105,9 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
         };
     }
 
-    /** How far a detection is looked for: a step never runs longer than twice maxStepDuration. */
+    /** How far a detection is looked for: no step runs longer. */
     static Duration horizon(Policy policy) {
-        return policy.maxStepDuration().multipliedBy(2);
+        return Decider.longestStep(policy);
     }
 
     /** The first tick at which the judge fails the expected counts of a canary with k times the 5xx rate; null past the horizon. */

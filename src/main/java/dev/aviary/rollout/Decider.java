@@ -155,6 +155,14 @@ public final class Decider {
         return rules.judge(status, policy, live, evidence, now);
     }
 
+    /**
+     * The longest a step runs before the rules end it: maxStepDuration, or up to {@link ShortOfData#EXTENSION} times it
+     * for a step still waiting for data that would come by then.
+     */
+    public static Duration longestStep(Policy policy) {
+        return policy.maxStepDuration().multipliedBy(ShortOfData.EXTENSION);
+    }
+
     /** What the judges of step {@code index} of {@code policy} are told (share, alpha, minRequests), as in {@link #judge}. */
     public static StepContext stepContext(Policy policy, int index) {
         return StepRules.context(policy, index);
