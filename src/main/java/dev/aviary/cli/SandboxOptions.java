@@ -40,7 +40,7 @@ public final class SandboxOptions {
     Path dump;
 
     @CommandLine.Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Give up after this long, e.g. 10m (default: long enough for every step to reach its maxStepDuration, at most 1h).")
+            description = "Give up after this long, e.g. 10m (default: long enough for every step to reach its maxStepDuration, or twice it while short of data; at most 1h).")
     Duration timeout;
 
     @CommandLine.Option(names = "--rps", defaultValue = "20", description = "Requests per second each service gets in real time (default: ${DEFAULT-VALUE}).")

@@ -1,6 +1,7 @@
 package dev.aviary.rollout;
 
 import dev.aviary.analysis.Judge;
+import dev.aviary.analysis.StepContext;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
 import dev.aviary.policy.Step;
@@ -152,6 +153,19 @@ public final class Decider {
     /** Stage two for a progressing rollout: judge the step on its evidence. */
     public Transition judge(RolloutStatus status, Policy policy, LiveTraffic live, Evidence evidence, Instant now) {
         return rules.judge(status, policy, live, evidence, now);
+    }
+
+    /**
+     * The longest a step runs before the rules end it: maxStepDuration, or up to {@link ShortOfData#EXTENSION} times it
+     * for a step still waiting for data that would come by then.
+     */
+    public static Duration longestStep(Policy policy) {
+        return policy.maxStepDuration().multipliedBy(ShortOfData.EXTENSION);
+    }
+
+    /** What the judges of step {@code index} of {@code policy} are told (share, alpha, minRequests), as in {@link #judge}. */
+    public static StepContext stepContext(Policy policy, int index) {
+        return StepRules.context(policy, index);
     }
 
     /** The time since the current step's weights were applied: the window the step's evidence covers. */

@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * The step rules, pure: a step's verdicts become a rollback (any check fails), a pause (the routing does not match
  * the policy), a hold (no data within the tolerance, evidence still coming, minDuration not reached), an advance or
  * a promotion (every check passes and the step ran minDuration), and maxStepDuration / the no-data tolerance apply
- * the policy's action. On an advance each judge folds the step's evidence into what later steps inherit.
+ * the policy's action, except to a step short of data ({@link ShortOfData}: it waits or pauses, never rolls back). On an advance each judge folds the step's evidence into what later steps inherit.
  */
 final class StepRules {
 
@@ -84,8 +84,7 @@ final class StepRules {
         if (evidence.armsUnknown() != null) return Transition.hold(b, "cannot tell the arms apart: " + evidence.armsUnknown());
         String oneSeries = oneSeries(policy, evidence.arms());
         if (oneSeries != null) return Transition.pause(b, weight, oneSeries, now);
-        StepContext ctx = new StepContext(expectedCanaryShare(step), index, policy.steps().size(),
-                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
+        StepContext ctx = context(policy, index);
 
         List<Verdict> verdicts = new ArrayList<>();
         Map<String, Judge> judgeOf = new HashMap<>();
@@ -122,6 +121,16 @@ final class StepRules {
         // a step whose checks all pass advances even when it ran long (after an outage, say): timing out is for
         // steps that are still inconclusive
         if (!stepDone && elapsed.compareTo(policy.maxStepDuration()) > 0) {
+            // too little traffic to judge is no evidence against the canary: wait while it would still finish, else
+            // pause with the numbers; onTimeout is for steps whose evidence is in and still undecided
+            ShortOfData shortfall = ShortOfData.of(evidence, policy, elapsed);
+            if (shortfall != null) {
+                String why = shortfall.explain(index, policy.maxStepDuration());
+                return shortfall.keepsWaiting(policy.maxStepDuration())
+                        ? Transition.hold(b, why + ", within " + ShortOfData.EXTENSION + "x maxStepDuration: waiting for the data")
+                        : Transition.pause(b, weight, why + ": pausing, not rolling back for lack of traffic; raise the step's"
+                                + " traffic or lower minRequests, then resume with: " + CanaryRollout.requestCommand(policy, "resume"), now, true);
+            }
             String why = "step " + (index + 1) + " still inconclusive after " + seconds(elapsed) + " (maxStepDuration "
                     + seconds(policy.maxStepDuration()) + ")";
             return giveUp(b, live, policy.onTimeout(), why, now);
@@ -220,6 +229,12 @@ final class StepRules {
     private static JudgeMemory memory(RolloutStatus status, String check) {
         Map<String, Double> m = status.memory().get(check);
         return m == null ? JudgeMemory.EMPTY : new JudgeMemory(m);
+    }
+
+    /** What each judge is told about step {@code index}: its share, and the check's part of the policy's alpha. */
+    static StepContext context(Policy policy, int index) {
+        return new StepContext(expectedCanaryShare(policy.steps().get(index)), index, policy.steps().size(),
+                policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
     }
 
     /** The canary's expected share of the requests the two arms serve; NaN where the routing does not fix it. */

@@ -47,9 +47,9 @@ public record TimeScale(int factor) {
         return d.dividedBy(factor);
     }
 
-    /** The longest a policy's rollout can take before each step's timeout acts, in this time. */
+    /** The longest a policy's rollout can take before each step's timeout acts (a step short of data waits longer), in this time. */
     public Duration longestRollout(Policy p) {
-        return compress(p.maxStepDuration().multipliedBy(p.steps().size()));
+        return compress(dev.aviary.rollout.Decider.longestStep(p).multipliedBy(p.steps().size()));
     }
 
     /** "interval 30s → 2s, steps 5m/10m/10m/30s → 20s/40s/40s/2s, maxStepDuration 1h → 4m, noData.tolerate 5m → 20s". */

@@ -33,13 +33,14 @@ class ExamplePolicyTest {
         assertTheTutorialsTarget(p);
 
         assertEquals(4, p.steps().size());
-        Step header = p.steps().get(0);
-        assertEquals(Step.Kind.HEADER_ROUTE, header.kind());
-        assertEquals(new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), header.headerRoute());
-        assertEquals(Duration.ofMinutes(5), header.minDuration());
+        Step mirror = p.steps().get(0);
+        assertEquals(Step.Kind.MIRROR, mirror.kind(), "the canary is judged on a copy of all traffic before any user sees it");
+        assertEquals(100, mirror.mirror());
+        assertEquals(0, mirror.canaryWeight());
+        assertEquals(Duration.ofMinutes(5), mirror.minDuration());
         assertEquals(List.of(30, 50, 100), p.steps().stream().skip(1).map(Step::weight).toList());
         assertEquals(Duration.ofMinutes(10), p.steps().get(1).minDuration());
-        assertEquals(Duration.ofSeconds(30), p.steps().get(3).minDuration(), "minDuration defaults to the interval");
+        assertEquals(Duration.ofSeconds(10), p.steps().get(3).minDuration(), "minDuration defaults to the interval");
         assertTrue(p.steps().get(3).isPromotion());
 
         assertEquals(3, p.checks().size());
@@ -59,7 +60,7 @@ class ExamplePolicyTest {
 
         assertEquals(0.01, p.alpha());
         assertEquals(500, p.minRequests());
-        assertEquals(Duration.ofSeconds(30), p.interval());
+        assertEquals(Duration.ofSeconds(10), p.interval());
         assertEquals(Duration.ofHours(1), p.maxStepDuration());
         assertEquals(Policy.TimeoutAction.ROLLBACK, p.onTimeout());
         assertEquals(new Policy.NoDataRule(Duration.ofMinutes(5), Policy.TimeoutAction.PAUSE), p.noData());

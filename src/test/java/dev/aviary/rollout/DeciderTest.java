@@ -38,6 +38,9 @@ class DeciderTest {
     static final Observation HEALTHY = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 30));
     static final Observation FAILING = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
     static final Observation FEW = new Observation.Counts(new ArmCounts(10, 0), new ArmCounts(10, 0));
+    /** Over minRequests, and evidence of harm over halfway to a rollback (e-value about 11 of 100): the judge holds. */
+    static final Observation UNDECIDED = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 54));
+    static final Observation NEARLY = new Observation.Counts(new ArmCounts(900, 9), new ArmCounts(400, 4));
     static final Observation MISSING = new Observation.Missing("Prometheus did not answer");
     static final Observation SKEWED = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
 
@@ -76,8 +79,18 @@ class DeciderTest {
                         ARMS, MISSING, null, Decision.PAUSE, Phase.Paused, 0, "no data for 6m"),
                 row("no data is not a timeout: maxStepDuration waits for data", progressing(0, HEADER, 180), live(HEADER), null, ARMS, MISSING, null,
                         Decision.HOLD, Phase.Progressing, 0, "holding, no data"),
-                row("an inconclusive step times out as the policy says", progressing(0, HEADER, 180), live(HEADER), null, ARMS, FEW, null,
-                        Decision.ROLLBACK, Phase.RolledBack, 0, "maxStepDuration"),
+                row("an inconclusive step with its data in times out as the policy says", progressing(0, HEADER, 180), live(HEADER), null,
+                        ARMS, UNDECIDED, null, Decision.ROLLBACK, Phase.RolledBack, 0, "still inconclusive after 3m (maxStepDuration 2m)"),
+                row("a step short of data at maxStepDuration pauses with the numbers, it is not rolled back", progressing(0, HEADER, 180),
+                        live(HEADER), null, ARMS, FEW, null, Decision.PAUSE, Phase.Paused, 0,
+                        "step 1 is short of data after 3m (maxStepDuration 2m): 10 of the 500 requests per arm minRequests asks for"
+                                + " (0.0556/s); at that rate about 2h27m more: pausing, not rolling back"),
+                row("a step short of data whose traffic would finish within 2x maxStepDuration keeps waiting", progressing(1, W30, 180),
+                        live(W30), null, ARMS, NEARLY, null, Decision.HOLD, Phase.Progressing, 1,
+                        "400 of the 500 requests per arm minRequests asks for (2.22/s); at that rate about 45s more, within 2x"
+                                + " maxStepDuration: waiting for the data"),
+                row("a step short of data whose traffic would not finish within 2x maxStepDuration pauses", progressing(1, W30, 250),
+                        live(W30), null, ARMS, NEARLY, null, Decision.PAUSE, Phase.Paused, 1, "400 of the 500 requests"),
                 row("a step that passes after maxStepDuration advances", progressing(0, HEADER, 180), live(HEADER), null, ARMS, HEALTHY, null,
                         Decision.ADVANCE, Phase.Progressing, 1, "step 1 passed"),
                 row("arms that cannot be read hold", progressing(0, HEADER, 60), live(HEADER), null, null, HEALTHY, null,
@@ -174,7 +187,9 @@ class DeciderTest {
 
     @Test
     void timeoutsAndNoDataAreMarkedAsSuch() {
-        assertTrue(decide(progressing(0, HEADER, 180), live(HEADER), null, ARMS, FEW, null).timedOut());
+        assertTrue(decide(progressing(0, HEADER, 180), live(HEADER), null, ARMS, UNDECIDED, null).timedOut());
+        assertTrue(decide(progressing(0, HEADER, 180), live(HEADER), null, ARMS, FEW, null).timedOut(), "a pause for lack of data too");
+        assertFalse(decide(progressing(1, W30, 180), live(W30), null, ARMS, NEARLY, null).timedOut(), "waiting is no timeout");
         assertFalse(decide(progressing(1, W30, 30), live(W30), null, ARMS, FAILING, null).timedOut());
         Transition stay = decide(phase(progressing(1, W30, 60), Phase.Promoted), live(W30), null, ARMS, HEALTHY, null);
         assertFalse(stay.write(), "a finished rollout writes nothing");

@@ -91,15 +91,34 @@ class RolloutControllerTest extends RolloutFixture {
 
     @Test
     void anInconclusiveStepTimesOutAsThePolicySays() {
-        RolloutController c = controller(new IstioRouter(client));
-        c.tick(policy);
-        // too few requests for any verdict: inconclusive for the whole step
-        metrics.errors = new Observation.Counts(new ArmCounts(10, 0), new ArmCounts(10, 0));
-        metrics.requests = metrics.errors;
-        clock.advance(Duration.ofMinutes(3));
-        RolloutController.TickResult r = c.tick(policy);
+        // enough requests, but evidence of harm over halfway to a rollback: inconclusive for the whole step
+        RolloutController.TickResult r = pastMaxStepDurationWith(new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 54)));
         assertEquals(Decision.ROLLBACK, r.decision(), r.message());
         assertTrue(r.message().contains("maxStepDuration"), r.message());
+    }
+
+    @Test
+    void aStepShortOfDataPausesAtMaxStepDurationInsteadOfRollingBack() {
+        // too few requests for any verdict, and too few coming to reach minRequests in time
+        RolloutController.TickResult r = pastMaxStepDurationWith(new Observation.Counts(new ArmCounts(10, 0), new ArmCounts(10, 0)));
+        assertEquals(Decision.PAUSE, r.decision(), r.message());
+        assertTrue(r.message().startsWith("step 1 is short of data after 3m (maxStepDuration 2m): 10 of the 500 requests per arm"), r.message());
+        assertTrue(r.message().contains("resume with: kubectl annotate canaryrollout"), r.message());
+        assertEquals("Paused", rollout().getStatus().phase().name());
+        assertEquals(routed, http(vs()), "a pause leaves the step's routing in place");
+    }
+
+    private List<Map<String, Object>> routed;
+
+    /** Starts the rollout (step 1's routing is recorded in {@link #routed}), then ticks 3m later on {@code observed}. */
+    private RolloutController.TickResult pastMaxStepDurationWith(Observation observed) {
+        RolloutController c = controller(new IstioRouter(client));
+        c.tick(policy);
+        routed = http(vs());
+        metrics.errors = observed;
+        metrics.requests = observed;
+        clock.advance(Duration.ofMinutes(3));
+        return c.tick(policy);
     }
 
     @Test

@@ -39,8 +39,14 @@ class SimulatorAgreementTest extends RolloutFixture {
     static final List<Tick> GOOD = List.of(new Tick(0, HEALTHY), new Tick(30, HEALTHY), new Tick(40, HEALTHY), new Tick(60, HEALTHY),
             new Tick(30, HEALTHY));
 
-    /** A step that never gets enough requests: timed out after maxStepDuration. */
+    /** A step that never gets enough requests: paused after maxStepDuration, never rolled back. */
     static final List<Tick> STARVED = List.of(new Tick(0, FEW), new Tick(30, FEW), new Tick(60, FEW), new Tick(60, FEW), new Tick(30, FEW));
+
+    static final Observation NEARLY = new Observation.Counts(new ArmCounts(700, 7), new ArmCounts(400, 4));
+    static final Observation ENOUGH = new Observation.Counts(new ArmCounts(900, 9), new ArmCounts(510, 5));
+
+    /** A step whose requests come slowly but would finish within twice maxStepDuration: it waits past it, then passes. */
+    static final List<Tick> SLOW = List.of(new Tick(0, FEW), new Tick(60, FEW), new Tick(90, NEARLY), new Tick(30, ENOUGH));
 
     @Test
     void aFailingCanary() {
@@ -55,7 +61,12 @@ class SimulatorAgreementTest extends RolloutFixture {
 
     @Test
     void aStarvedStep() {
-        assertAlike(STARVED, List.of(Decision.START, Decision.HOLD, Decision.HOLD, Decision.ROLLBACK, Decision.HOLD));
+        assertAlike(STARVED, List.of(Decision.START, Decision.HOLD, Decision.HOLD, Decision.PAUSE, Decision.HOLD));
+    }
+
+    @Test
+    void aSlowStepWaitsPastMaxStepDuration() {
+        assertAlike(SLOW, List.of(Decision.START, Decision.HOLD, Decision.HOLD, Decision.ADVANCE));
     }
 
     /** Both paths decide {@code expected}, tick by tick, with the same phase, step and words. */

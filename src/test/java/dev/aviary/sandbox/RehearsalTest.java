@@ -103,7 +103,7 @@ class RehearsalTest {
         assertEquals(Duration.ofMillis(250), ((Comparison.Spec) copy.checks().get(1)).slowerThan(), "a latency bound is not time: unchanged");
         assertEquals("30", copy.steps().get(0).headerRoute().value(), "a quoted value stays text");
         assertTrue(copy.notifications().isEmpty(), "a rehearsal never posts to a real webhook");
-        assertEquals(Duration.ofMinutes(13), r.defaultTimeLimit(), "3 steps of at most 4m, and a minute");
+        assertEquals(Duration.ofMinutes(25), r.defaultTimeLimit(), "3 steps of at most 4m, 8m while short of data, and a minute");
     }
 
     @Test

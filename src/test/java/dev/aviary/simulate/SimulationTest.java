@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aviary.cli.SimulateCommand;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,10 +40,22 @@ class SimulationTest {
     void planFollowsThePolicyUpToPromotion() {
         List<PlanStep> plan = PlanStep.from(POLICY, 0.1);
         assertEquals(3, plan.size());
-        assertEquals(0.1, plan.get(0).canaryShare(), 1e-12);
-        assertTrue(Double.isNaN(plan.get(0).expectedShare()));
+        // mirror 100: the canary serves a copy of every request, half of what both arms serve, and no user sees it
+        assertTrue(plan.get(0).mirror());
+        assertEquals(0.5, plan.get(0).canaryShare(), 1e-12);
+        assertEquals(0.5, plan.get(0).expectedShare(), 1e-12);
+        assertEquals(300, plan.get(0).minSeconds());
+        assertTrue(Double.isNaN(PlanStep.from(withHeaderRouteFirst(POLICY), 0.1).get(0).expectedShare()), "a header route fixes no share");
+        assertEquals(0.1, PlanStep.from(withHeaderRouteFirst(POLICY), 0.1).get(0).canaryShare(), 1e-12);
         assertEquals(0.3, plan.get(1).expectedShare(), 1e-12);
         assertEquals(600, plan.get(2).minSeconds());
+    }
+
+    private static Policy withHeaderRouteFirst(Policy p) {
+        List<Step> steps = new ArrayList<>(p.steps());
+        steps.set(0, new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)));
+        return new Policy(p.name(), p.namespace(), p.target(), p.interval(), steps, p.maxStepDuration(), p.onTimeout(), p.noData(),
+                p.checks(), p.alpha(), p.minRequests(), List.of(), null, null);
     }
 
     @Test

@@ -114,10 +114,11 @@ class TutorialShapesTest {
         assertNotNull(start.canaryIdentity(), "the canary Deployment is found through the subset's version label");
         assertEquals(new ArmLabels(BASELINE, CANARY, "image-classifier"), armLabels(router, p));
 
-        List<Map<String, Object>> expected = List.of(withHeaderRoute(original), withWeights(original, 70, 30),
+        // the mirror step copies every request to the canary: Istio's mirrorPercentage.value is 100 (a percent, 0-100)
+        List<Map<String, Object>> expected = List.of(withMirror(original, 100.0), withWeights(original, 70, 30),
                 withWeights(original, 50, 50),
                 withWeights(original, 0, 100)); // promotion keeps the baseline wired in at 0, for the next canary
-        assertEquals(expected.size(), p.steps().size(), "header route, 30, 50, 100");
+        assertEquals(expected.size(), p.steps().size(), "mirror 100%, 30, 50, 100");
         for (int i = 0; i < expected.size(); i++) step(p, original, TrafficSplit.forStep(p.steps().get(i)), expected.get(i));
     }
 
