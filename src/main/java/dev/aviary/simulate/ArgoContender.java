@@ -87,6 +87,8 @@ public final class ArgoContender implements Contender {
         private final Metric metric;
         private final long[] requests;
         private final long[] errors;
+        /** The second each slot holds, so a second never served counts as empty. */
+        private final long[] served;
         private boolean everServed;
         private long nextAt;
         private boolean completed;
@@ -96,12 +98,15 @@ public final class ArgoContender implements Contender {
             this.metric = metric;
             this.requests = new long[(int) metric.windowSeconds()];
             this.errors = new long[(int) metric.windowSeconds()];
+            this.served = new long[(int) metric.windowSeconds()];
+            java.util.Arrays.fill(served, -1);
         }
 
         void serve(long second, ArmSecond canary) {
             int i = (int) (second % requests.length);
             requests[i] = canary.requests();
             errors[i] = canary.errors();
+            served[i] = second;
             everServed |= canary.requests() > 0;
         }
 
@@ -128,8 +133,10 @@ public final class ArgoContender implements Contender {
             if (!everServed) return Phase.ERROR;
             long n = 0, bad = 0;
             for (long t = Math.max(0, now - requests.length); t < now; t++) {
-                n += requests[(int) (t % requests.length)];
-                bad += errors[(int) (t % requests.length)];
+                int i = (int) (t % requests.length);
+                if (served[i] != t) continue;
+                n += requests[i];
+                bad += errors[i];
             }
             if (n == 0) return Phase.FAILED;
             return (double) (n - bad) / n >= metric.minSuccessRate() ? Phase.SUCCESSFUL : Phase.FAILED;
