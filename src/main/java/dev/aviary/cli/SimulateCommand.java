@@ -8,6 +8,10 @@ import dev.aviary.policy.PolicyException;
 import dev.aviary.policy.PolicyLoader;
 import dev.aviary.sim.ArmBehaviour;
 import dev.aviary.simulate.AviaryContender;
+import dev.aviary.simulate.Contender;
+import dev.aviary.simulate.FlaggerCalibration;
+import dev.aviary.simulate.FlaggerTunedContender;
+import dev.aviary.simulate.PlanStep;
 import dev.aviary.simulate.DefaultPolicy;
 import dev.aviary.simulate.Report;
 import dev.aviary.simulate.Row;
@@ -17,13 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 @CommandLine.Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Seeded Monte-Carlo of many rollouts of a policy: aviary's judge, flagger-style, kayenta-style and an SPRT"
-                + " floor side by side on the same simulated traffic. Prints false-rollback rate, power, time to rollback"
-                + " or promotion, and failed requests.")
+        description = "Seeded Monte-Carlo of many rollouts of a policy: aviary's judge, flagger, flagger-tuned (its success-rate"
+                + " minimum calibrated to <= 1% A/A false rollbacks per scenario), argo-style, kayenta-style and an SPRT floor side"
+                + " by side on the same simulated traffic. Prints false-rollback rate, power, time to rollback or promotion, and"
+                + " failed requests (all the canary's, and those users received).")
 public class SimulateCommand implements Callable<Integer> {
 
     static final Path DEFAULT_POLICY = Path.of("policies/image-classifier.yaml");
@@ -90,9 +96,25 @@ public class SimulateCommand implements Callable<Integer> {
         if (!aviary.skippedChecks().isEmpty()) {
             System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());
         }
-        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, checks), checks, runs, seed).run(selected);
+        List<Contender> judges = Simulation.standardContenders(p, checks);
+        List<Row> rows = new Simulation(p, judges, checks, runs, seed).run(selected);
         System.out.print(json ? Report.json(rows) + "\n" : Report.table(rows));
+        reportCalibrations(judges, selected, p);
         return 0;
+    }
+
+    /** What flagger-tuned was tuned to, on stderr so the table and the JSON stay as they are. */
+    private void reportCalibrations(List<Contender> judges, List<Scenario> scenarios, Policy p) {
+        for (Contender judge : judges) {
+            if (!(judge instanceof FlaggerTunedContender tuned)) continue;
+            for (Scenario s : scenarios) {
+                if (s.shadow() != null) continue;
+                FlaggerCalibration.Calibrated c = tuned.calibration(s, PlanStep.from(p, s.headerShare()), seed);
+                System.err.printf(Locale.ROOT, "aviary simulate: flagger-tuned on %s: request-success-rate min %.1f%% (A/A false rollbacks %.3f"
+                        + " over %d calibration runs%s)%n", s.name(), c.minSuccessRatePercent(), c.falseRollbackRate(), c.runs(),
+                        c.met() ? "" : ", above the target even at 0%: empty windows fail");
+            }
+        }
     }
 
     private Scenario override(Scenario s) {

@@ -44,7 +44,8 @@ public final class AviaryContender implements Contender {
         SimulatedMetrics.StepTotals totals = new SimulatedMetrics.StepTotals();
         SimulatedMetrics metrics = new SimulatedMetrics(totals, checks);
         SimulatedRollout rollout = new SimulatedRollout(simulatedPolicy, decider, SimulatedMetrics.ARMS);
-        long t = 0, failures = 0, stepSeconds = 0;
+        long t = 0, stepSeconds = 0;
+        RunResult.Failures failures = new RunResult.Failures();
         rollout.tick(metrics, Instant.EPOCH); // pending: starts step 1
         while (true) {
             int s = rollout.status().step();
@@ -54,13 +55,13 @@ public final class AviaryContender implements Contender {
             stepSeconds++;
             totals.add(sec);
             totals.addPairs(traffic.pairs(run, t - 1, s));
-            if (!step.mirror()) failures += sec[1].errors();
+            failures.add(sec[1], step);
             if (stepSeconds % interval != 0) continue;
             Transition decided = rollout.tick(metrics, Instant.EPOCH.plusSeconds(t));
             switch (decided.decision()) {
-                case PROMOTE -> { return new RunResult(RunResult.End.PROMOTE, t, failures, false); }
-                case ROLLBACK -> { return new RunResult(RunResult.End.ROLLBACK, t, failures, decided.timedOut()); }
-                case PAUSE -> { return new RunResult(RunResult.End.STALLED, t, failures, decided.timedOut()); }
+                case PROMOTE -> { return failures.end(RunResult.End.PROMOTE, t, false); }
+                case ROLLBACK -> { return failures.end(RunResult.End.ROLLBACK, t, decided.timedOut()); }
+                case PAUSE -> { return failures.end(RunResult.End.STALLED, t, decided.timedOut()); }
                 case ADVANCE -> {
                     totals.clear();
                     stepSeconds = 0;

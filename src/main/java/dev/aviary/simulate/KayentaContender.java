@@ -28,7 +28,8 @@ public final class KayentaContender implements Contender {
 
     @Override
     public RunResult run(List<PlanStep> plan, TrafficSource traffic, int run) {
-        long t = 0, failures = 0;
+        long t = 0;
+        RunResult.Failures failures = new RunResult.Failures();
         int n = dev.aviary.simulate.Buckets.UPPER_MS.length;
         for (int s = 0; s < plan.size(); s++) {
             PlanStep step = plan.get(s);
@@ -44,18 +45,18 @@ public final class KayentaContender implements Contender {
                     bl[i] += sec[0].buckets()[i];
                     cl[i] += sec[1].buckets()[i];
                 }
-                if (!step.mirror()) failures += sec[1].errors();
+                failures.add(sec[1], step);
                 if (e % INTERVAL != 0) continue;
-                if (high(be, ce) || high(bl, cl)) return new RunResult(RunResult.End.ROLLBACK, t, failures, false);
+                if (high(be, ce) || high(bl, cl)) return failures.end(RunResult.End.ROLLBACK, t, false);
                 java.util.Arrays.fill(be, 0);
                 java.util.Arrays.fill(ce, 0);
                 java.util.Arrays.fill(bl, 0);
                 java.util.Arrays.fill(cl, 0);
                 if (e >= Math.max(INTERVAL, step.minSeconds())) break;
-                if (e > maxStepSeconds) return new RunResult(RunResult.End.STALLED, t, failures, true);
+                if (e > maxStepSeconds) return failures.end(RunResult.End.STALLED, t, true);
             }
         }
-        return new RunResult(RunResult.End.PROMOTE, t, failures, false);
+        return failures.end(RunResult.End.PROMOTE, t, false);
     }
 
     private static boolean high(long[] baseline, long[] canary) {

@@ -21,13 +21,14 @@ public final class Report {
 
     public static String table(List<Row> rows) {
         StringBuilder b = new StringBuilder();
-        b.append("| scenario | judge | runs | false rollback | power | median s to rollback | p90 s to rollback | median failed requests | median s to promote | promoted | timed out |\n");
-        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| scenario | judge | runs | false rollback | power | median s to rollback | p90 s to rollback | median canary failed requests | median user failed requests | median s to promote | promoted | timed out |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             b.append("| ").append(r.scenario()).append(" | ").append(r.judge()).append(" | ").append(r.runs())
                     .append(" | ").append(rate(r.falseRollbackRate())).append(" | ").append(rate(r.power()))
                     .append(" | ").append(num(r.medianSecondsToRollback())).append(" | ").append(num(r.p90SecondsToRollback()))
-                    .append(" | ").append(num(r.medianFailedRequestsBeforeRollback())).append(" | ").append(num(r.medianSecondsToPromote()))
+                    .append(" | ").append(num(r.medianFailedRequestsBeforeRollback())).append(" | ").append(num(r.medianUserFailedRequestsBeforeRollback()))
+                    .append(" | ").append(num(r.medianSecondsToPromote()))
                     .append(" | ").append(rate(r.promoteRate())).append(" | ").append(rate(r.timeoutRate())).append(" |\n");
         }
         return b.toString();

@@ -66,4 +66,13 @@ public record Scenario(String name, double rps, ArmBehaviour baseline, ArmBehavi
         return canary.errorRate() <= baseline.errorRate() && canary.latencyMedianMs() <= baseline.latencyMedianMs()
                 && canary.latencySigma() <= baseline.latencySigma() && (shadow == null || shadow.agreement() >= shadow.minAgreement());
     }
+
+    /**
+     * The same traffic with a canary identical to the baseline (no shadow replay): where a judge tuned to the
+     * traffic, such as {@code flagger-tuned}, calibrates its thresholds. Scenarios differing only in their canary
+     * share one twin.
+     */
+    public Scenario aaTwin() {
+        return new Scenario("aa-twin", rps, baseline, baseline, headerShare, null);
+    }
 }

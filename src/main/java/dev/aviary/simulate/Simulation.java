@@ -34,10 +34,14 @@ public final class Simulation {
         this.seed = seed;
     }
 
-    /** The four judges of the issue: the policy's checks, Flagger, Kayenta and the SPRT floor. */
+    /**
+     * The judges of the issue: the policy's checks; Flagger as its tutorial sets it up, and with its success-rate
+     * minimum tuned to each scenario's traffic; Argo Rollouts' background analysis; Kayenta; the SPRT floor.
+     */
     public static List<Contender> standardContenders(Policy policy, CheckTypes checks) {
-        return List.of(new AviaryContender(policy, checks), new FlaggerContender(policy), new KayentaContender(policy),
-                new SprtFloorContender(policy, checks));
+        FlaggerContender.Analysis flagger = FlaggerContender.Analysis.tutorial(policy, checks);
+        return List.of(new AviaryContender(policy, checks), new FlaggerContender("flagger", flagger), new FlaggerTunedContender(flagger),
+                new ArgoContender(ArgoContender.Metric.docsExample()), new KayentaContender(policy), new SprtFloorContender(policy, checks));
     }
 
     public List<Row> run(List<Scenario> scenarios) {
@@ -47,7 +51,8 @@ public final class Simulation {
             TrafficSource traffic = new TrafficSource(scenario, TrafficSource.mix(seed, scenario.name().hashCode()));
             List<Contender> judges = scenario.shadow() == null ? contenders
                     : List.of(new AviaryContender(ShadowPolicy.withAgreementCheck(policy, scenario.shadow()), checks));
-            for (Contender c : judges) {
+            for (Contender judge : judges) {
+                Contender c = judge.forScenario(scenario, plan, seed);
                 // runs are independent: spread them over the cores (results do not depend on the order)
                 RunResult[] results = new RunResult[runs];
                 java.util.stream.IntStream.range(0, runs).parallel().forEach(r -> results[r] = c.run(plan, traffic, r));
@@ -65,6 +70,7 @@ public final class Simulation {
         boolean good = scenario.goodCanary();
         double[] rollbackSeconds = rolledBack.stream().mapToDouble(RunResult::seconds).toArray();
         double[] rollbackFailures = rolledBack.stream().mapToDouble(RunResult::canaryFailures).toArray();
+        double[] rollbackUserFailures = rolledBack.stream().mapToDouble(RunResult::userFailures).toArray();
         double[] promoteSeconds = promoted.stream().mapToDouble(RunResult::seconds).toArray();
         return new Row(judge, scenario.name(), n,
                 good ? rollbackRate : null,
@@ -72,6 +78,7 @@ public final class Simulation {
                 good ? null : quantile(rollbackSeconds, 0.5),
                 good ? null : quantile(rollbackSeconds, 0.9),
                 good ? null : quantile(rollbackFailures, 0.5),
+                good ? null : quantile(rollbackUserFailures, 0.5),
                 good ? quantile(promoteSeconds, 0.5) : null,
                 (double) promoted.size() / n,
                 (double) results.stream().filter(RunResult::timedOut).count() / n);

@@ -36,20 +36,21 @@ public final class SprtFloorContender implements Contender {
         double slowBound = Buckets.UPPER_MS[slowFrom - 1];
         Sprt errors = Sprt.of(sc.baseline().errorRate(), sc.canary().errorRate(), alpha);
         Sprt slow = Sprt.of(sc.baseline().slowShare(slowBound), sc.canary().slowShare(slowBound), alpha);
-        long t = 0, failures = 0;
+        long t = 0;
+        RunResult.Failures failures = new RunResult.Failures();
         for (int s = 0; s < plan.size(); s++) {
             PlanStep step = plan.get(s);
             for (long e = 1; e <= Math.max(1, step.minSeconds()); e++) {
                 ArmSecond[] sec = traffic.second(run, t, s, step);
                 t++;
-                if (!step.mirror()) failures += sec[1].errors();
+                failures.add(sec[1], step);
                 long n = sec[1].requests();
                 boolean reject = errors != null && errors.observe(sec[1].errors(), n);
                 if (slow != null) reject |= slow.observe(Buckets.countFrom(sec[1].buckets(), slowFrom), n);
-                if (reject) return new RunResult(RunResult.End.ROLLBACK, t, failures, false);
+                if (reject) return failures.end(RunResult.End.ROLLBACK, t, false);
             }
         }
-        return new RunResult(RunResult.End.PROMOTE, t, failures, false);
+        return failures.end(RunResult.End.PROMOTE, t, false);
     }
 
     /** One SPRT; accepting H0 stops it for the rest of the rollout. */

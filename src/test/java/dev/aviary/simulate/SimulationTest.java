@@ -93,7 +93,7 @@ class SimulationTest {
         assertNull(aviary.falseRollbackRate());
         assertNull(aviary.medianSecondsToPromote());
         assertTrue(aviary.power() >= 0.95, "power " + aviary.power());
-        assertTrue(aviary.medianSecondsToRollback() < rows.get("flagger-style").medianSecondsToRollback());
+        assertTrue(aviary.medianSecondsToRollback() < rows.get("flagger").medianSecondsToRollback());
         assertTrue(rows.get("sprt-floor").medianSecondsToRollback() <= aviary.medianSecondsToRollback());
     }
 
@@ -140,14 +140,20 @@ class SimulationTest {
         }
         assertEquals(0, code);
         JsonNode array = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
-        assertEquals(8, array.size());
+        assertEquals(12, array.size());
         List<String> fields = new ArrayList<>();
         for (Iterator<String> it = array.get(0).fieldNames(); it.hasNext(); ) fields.add(it.next());
         assertEquals(List.of("judge", "scenario", "runs", "falseRollbackRate", "power", "medianSecondsToRollback", "p90SecondsToRollback",
-                "medianFailedRequestsBeforeRollback", "medianSecondsToPromote"), fields);
+                "medianFailedRequestsBeforeRollback", "medianUserFailedRequestsBeforeRollback", "medianSecondsToPromote"), fields);
         assertTrue(array.get(0).get("power").isNull());
         assertEquals("aa-2rps", array.get(0).get("scenario").asText());
         assertEquals(10, array.get(0).get("runs").asInt());
+    }
+
+    @Test
+    void theJudgesAreNamedAsTheIssueSays() {
+        assertEquals(List.of("aviary", "flagger", "flagger-tuned", "argo-style", "kayenta-style", "sprt-floor"),
+                Simulation.standardContenders(POLICY, new CheckTypes()).stream().map(Contender::name).toList());
     }
 
     @Test
