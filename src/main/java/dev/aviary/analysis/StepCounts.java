@@ -3,8 +3,20 @@ package dev.aviary.analysis;
 /**
  * The counts of one step (or of the current step so far) and the regime its e-process uses: the evidence one
  * step contributes to the rate-ratio e-process of a whole rollout.
+ *
+ * @param allowance how much the arms' populations may differ in this step: its e-values test the ratio times it
+ *                  (above) or divided by it (below). 1 where the routing splits everyone alike; more in a header
+ *                  route, where the canary serves only those who send the header, whose inputs may be harder
  */
-public record StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime) {
+public record StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime, double allowance) {
+
+    public StepCounts {
+        if (!(allowance >= 1)) throw new IllegalArgumentException("allowance must be at least 1");
+    }
+
+    public StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime) {
+        this(baseline, canary, regime, 1);
+    }
 
     /** Which e-process a step uses; chosen before the step's data is seen, so the product stays valid. */
     public enum Regime {
@@ -21,6 +33,7 @@ public record StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime) {
      */
     public double logEValueAbove(double ratio, double concentration) {
         if (baseline.total() == 0 || canary.total() == 0) return 0;
+        ratio *= allowance;
         if (regime == Regime.COMMON) return TwoSampleBernoulliMixture.JEFFREYS.logEValueAbove(baseline, canary, ratio);
         double s = canaryShare();
         return BetaBinomialMixture.centredOn(s, concentration).logBayesFactorAbove(canary.bad(), baseline.bad(), theta(ratio, s));
@@ -29,6 +42,7 @@ public record StepCounts(ArmCounts baseline, ArmCounts canary, Regime regime) {
     /** log e-value against "canary/baseline rate ratio &ge; ratio". */
     public double logEValueBelow(double ratio, double concentration) {
         if (baseline.total() == 0 || canary.total() == 0) return 0;
+        ratio /= allowance;
         if (regime == Regime.COMMON) return TwoSampleBernoulliMixture.JEFFREYS.logEValueBelow(baseline, canary, ratio);
         double s = canaryShare();
         return BetaBinomialMixture.centredOn(s, concentration).logBayesFactorBelow(canary.bad(), baseline.bad(), theta(ratio, s));

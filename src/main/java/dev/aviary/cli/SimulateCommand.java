@@ -99,6 +99,11 @@ public class SimulateCommand implements Callable<Integer> {
             description = "When a comparison passes: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     AnytimeCountJudge.PassRule passRule;
 
+    @CommandLine.Option(names = "--header-route-allowance", paramLabel = "A",
+            description = "How many times worse a header route's users may fail for who they are before a comparison blames the canary"
+                    + " (default: the daemon's, " + AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE + "; 1: none).")
+    Double headerRouteAllowance;
+
     @Override
     public Integer call() {
         List<Scenario> selected = new ArrayList<>();
@@ -113,7 +118,15 @@ public class SimulateCommand implements Callable<Integer> {
             System.err.println("aviary simulate: " + e.getMessage());
             return 2;
         }
-        CheckTypes checks = new CheckTypes(JudgeSettings.passingOn(passRule));
+        JudgeSettings settings = JudgeSettings.passingOn(passRule);
+        if (headerRouteAllowance != null) {
+            if (!(headerRouteAllowance >= 1)) {
+                System.err.println("aviary simulate: --header-route-allowance must be at least 1");
+                return 2;
+            }
+            settings = settings.withHeaderRouteAllowance(headerRouteAllowance);
+        }
+        CheckTypes checks = new CheckTypes(settings);
         AviaryContender aviary = new AviaryContender(p, checks);
         if (!aviary.skippedChecks().isEmpty()) {
             System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());

@@ -138,4 +138,58 @@ class AnytimeCountJudgeTest {
         assertTrue(highMisses <= runs * (alpha + 0.045), "upper bound below the truth in " + highMisses + " runs");
         assertTrue(lowMisses + highMisses > 0 || runs < 100, "a sequence that never misses may be vacuous");
     }
+
+    /**
+     * A header route's canary serves only the header group: twice the baseline's rate there is what a group with
+     * harder inputs looks like, so the default judge does not blame the canary for it; the same counts in a step that
+     * splits everyone alike, or without the allowance, fail.
+     */
+    @Test
+    void aHeaderRouteAllowsForWhoIsAsking() {
+        StepContext header = new StepContext(Double.NaN, 0, 3, 0.01, 500), weighted = new StepContext(0.1, 1, 3, 0.01, 500);
+        Observation twice = new Observation.Counts(new ArmCounts(45_000, 450), new ArmCounts(5_000, 100));
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        assertTrue(judge.assess(twice, header, JudgeMemory.EMPTY).outcome() != Outcome.FAIL);
+        assertEquals(Outcome.FAIL, judge.assess(twice, weighted, JudgeMemory.EMPTY).outcome());
+        AnytimeCountJudge none = new AnytimeCountJudge(0.10, AnytimeCountJudge.DEFAULT_PASS_RULE, 4, 1, "5xx rate");
+        assertEquals(Outcome.FAIL, none.assess(twice, header, JudgeMemory.EMPTY).outcome());
+        // five times worse is more than who is asking explains
+        Observation fiveTimes = new Observation.Counts(new ArmCounts(45_000, 450), new ArmCounts(5_000, 250));
+        assertEquals(Outcome.FAIL, judge.assess(fiveTimes, header, JudgeMemory.EMPTY).outcome());
+        // the allowance is remembered with the step, so later steps multiply in the evidence it was judged with
+        JudgeMemory memory = judge.endStep(twice, header, JudgeMemory.EMPTY);
+        assertEquals(AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, AnytimeCountJudge.completedSteps(memory).get(0).allowance(), 1e-12);
+        assertEquals(judge.assess(twice, header, JudgeMemory.EMPTY).logEValueAbove(),
+                AnytimeCountJudge.completedSteps(memory).get(0).logEValueAbove(1.1, AnytimeCountJudge.DEFAULT_CONCENTRATION), 1e-12);
+    }
+
+    /**
+     * Validity at the edge of a header route's null: a header group failing exactly allowance x (1 + tolerance) times
+     * as often, judged every tick of seeded steps, is failed in at most alpha of them.
+     */
+    @Test
+    void aHeaderGroupAtTheAllowanceIsFailedAtMostAlpha() {
+        double alpha = 0.05, share = 0.1;
+        double boundary = AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE * 1.1;
+        StepContext step = new StepContext(Double.NaN, 0, 1, alpha, 0);
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10, AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM, 4, "5xx rate");
+        SplittableRandom rng = new SplittableRandom(77);
+        int runs = 400, failed = 0;
+        for (int run = 0; run < runs; run++) {
+            long bt = 0, bb = 0, ct = 0, cb = 0;
+            for (int tick = 0; tick < 30; tick++) {
+                long nb = ArmBehaviour.poisson(rng, 600 * (1 - share)), nc = ArmBehaviour.poisson(rng, 600 * share);
+                for (long i = 0; i < nb; i++) if (rng.nextDouble() < 0.01) bb++;
+                for (long i = 0; i < nc; i++) if (rng.nextDouble() < 0.01 * boundary) cb++;
+                bt += nb;
+                ct += nc;
+                if (judge.assess(new Observation.Counts(new ArmCounts(bt, bb), new ArmCounts(ct, cb)), step, JudgeMemory.EMPTY).outcome() == Outcome.FAIL) {
+                    failed++;
+                    break;
+                }
+            }
+        }
+        // Monte-Carlo error of 0.05 over 400 runs is 0.011
+        assertTrue(failed <= runs * (alpha + 0.022), "failed " + failed + " of " + runs);
+    }
 }
