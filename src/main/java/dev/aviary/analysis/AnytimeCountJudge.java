@@ -71,11 +71,14 @@ public final class AnytimeCountJudge implements Judge {
     public static final double COMMON_RATE = 0.25;
     /** How many times worse a header route's users may fail for who they are; measured in docs/decision-quality.md. */
     public static final double DEFAULT_HEADER_ROUTE_ALLOWANCE = 2.5;
+    /** The variance the rare-event test allows for, in multiples of the binomial's; measured in docs/decision-quality.md. */
+    public static final double DEFAULT_DISPERSION = 1;
 
     private final double tolerance;
     private final PassRule passRule;
     private final double concentration;
     private final double headerRouteAllowance;
+    private final double dispersion;
     private final String what;
 
     /** The decision and the evidence behind it, without the (costlier) confidence bounds. */
@@ -87,7 +90,7 @@ public final class AnytimeCountJudge implements Judge {
     }
 
     public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, String what) {
-        this(tolerance, passRule, concentration, DEFAULT_HEADER_ROUTE_ALLOWANCE, what);
+        this(tolerance, passRule, concentration, DEFAULT_HEADER_ROUTE_ALLOWANCE, DEFAULT_DISPERSION, what);
     }
 
     /**
@@ -98,6 +101,14 @@ public final class AnytimeCountJudge implements Judge {
      * @param what          the rate's name in messages ("5xx rate", "share of requests slower than 250 ms")
      */
     public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, double headerRouteAllowance, String what) {
+        this(tolerance, passRule, concentration, headerRouteAllowance, DEFAULT_DISPERSION, what);
+    }
+
+    /** @param dispersion the variance of bad-event counts the test allows for, in multiples of the binomial's (1: none) */
+    public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, double headerRouteAllowance, double dispersion,
+                             String what) {
+        if (!(dispersion >= 1)) throw new IllegalArgumentException("dispersion must be >= 1");
+        this.dispersion = dispersion;
         if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be >= 0");
         if (!(concentration > 0)) throw new IllegalArgumentException("concentration must be > 0");
         if (!(headerRouteAllowance >= 1)) throw new IllegalArgumentException("headerRouteAllowance must be >= 1");
@@ -217,8 +228,8 @@ public final class AnytimeCountJudge implements Judge {
 
     /** Completed steps from memory, then the current one with its predictable regime and its allowance. */
     private List<StepCounts> steps(Observation.Counts current, StepContext step, JudgeMemory memory) {
-        List<StepCounts> steps = new ArrayList<>(completedSteps(memory));
-        steps.add(new StepCounts(current.baseline(), current.canary(), nextRegime(steps), allowance(step)));
+        List<StepCounts> steps = new ArrayList<>(completedSteps(memory).stream().map(s -> s.withDispersion(dispersion)).toList());
+        steps.add(new StepCounts(current.baseline(), current.canary(), nextRegime(steps), allowance(step), dispersion));
         return steps;
     }
 

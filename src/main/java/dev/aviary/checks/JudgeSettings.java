@@ -9,11 +9,12 @@ import dev.aviary.analysis.AnytimeCountJudge;
  * @param concentration the comparisons' mixture prior pseudo-count (see {@link AnytimeCountJudge})
  * @param headerRouteAllowance how many times worse a header route's users may fail for who they are (see
  *                             {@link AnytimeCountJudge#DEFAULT_HEADER_ROUTE_ALLOWANCE})
+ * @param dispersion    the count variance comparisons allow for (see {@link AnytimeCountJudge#DEFAULT_DISPERSION})
  */
-public record JudgeSettings(AnytimeCountJudge.PassRule passRule, double concentration, double headerRouteAllowance) {
+public record JudgeSettings(AnytimeCountJudge.PassRule passRule, double concentration, double headerRouteAllowance, double dispersion) {
 
     public JudgeSettings(AnytimeCountJudge.PassRule passRule, double concentration) {
-        this(passRule, concentration, AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE);
+        this(passRule, concentration, AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, AnytimeCountJudge.DEFAULT_DISPERSION);
     }
 
     public static JudgeSettings standard() {
@@ -25,6 +26,10 @@ public record JudgeSettings(AnytimeCountJudge.PassRule passRule, double concentr
     }
 
     public JudgeSettings withHeaderRouteAllowance(double allowance) {
-        return new JudgeSettings(passRule, concentration, allowance);
+        return new JudgeSettings(passRule, concentration, allowance, dispersion);
+    }
+
+    public JudgeSettings withDispersion(double factor) {
+        return new JudgeSettings(passRule, concentration, headerRouteAllowance, factor);
     }
 }

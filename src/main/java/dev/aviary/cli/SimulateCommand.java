@@ -104,6 +104,14 @@ public class SimulateCommand implements Callable<Integer> {
                     + " (default: the daemon's, " + AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE + "; 1: none).")
     Double headerRouteAllowance;
 
+    @CommandLine.Option(names = "--dispersion", paramLabel = "PHI",
+            description = "The variance of error counts the comparisons allow for, in multiples of the binomial's (default: the daemon's, "
+                    + AnytimeCountJudge.DEFAULT_DISPERSION + ").")
+    Double dispersion;
+
+    @CommandLine.Option(names = "--judge", split = ",", description = "Only these judges (by name, e.g. aviary); default: all.")
+    List<String> judges;
+
     @Override
     public Integer call() {
         List<Scenario> selected = new ArrayList<>();
@@ -126,12 +134,26 @@ public class SimulateCommand implements Callable<Integer> {
             }
             settings = settings.withHeaderRouteAllowance(headerRouteAllowance);
         }
+        if (dispersion != null) {
+            if (!(dispersion >= 1)) {
+                System.err.println("aviary simulate: --dispersion must be at least 1");
+                return 2;
+            }
+            settings = settings.withDispersion(dispersion);
+        }
         CheckTypes checks = new CheckTypes(settings);
         AviaryContender aviary = new AviaryContender(p, checks);
         if (!aviary.skippedChecks().isEmpty()) {
             System.err.println("aviary simulate: checks with explicit queries are not simulated: " + aviary.skippedChecks());
         }
-        List<Row> rows = new Simulation(p, Simulation.standardContenders(p, checks), checks, runs, seed).run(selected);
+        List<dev.aviary.simulate.Contender> contenders = Simulation.standardContenders(p, checks).stream()
+                .filter(c -> judges == null || judges.contains(c.name())).toList();
+        if (contenders.isEmpty()) {
+            System.err.println("aviary simulate: no judge named " + judges + "; judges: "
+                    + Simulation.standardContenders(p, checks).stream().map(dev.aviary.simulate.Contender::name).toList());
+            return 2;
+        }
+        List<Row> rows = new Simulation(p, contenders, checks, runs, seed).run(selected);
         System.out.print(json ? Report.json(rows) + "\n" : Report.table(rows));
         return 0;
     }

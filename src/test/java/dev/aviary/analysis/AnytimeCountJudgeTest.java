@@ -192,4 +192,21 @@ class AnytimeCountJudgeTest {
         // Monte-Carlo error of 0.05 over 400 runs is 0.011
         assertTrue(failed <= runs * (alpha + 0.022), "failed " + failed + " of " + runs);
     }
+
+    /**
+     * Allowing for dispersion phi is judging the bad-event counts divided by phi: twice the events with phi = 2
+     * carry exactly the evidence of the plain counts, and less than the same doubled counts taken as binomial.
+     */
+    @Test
+    void dispersionDividesTheEvidenceOfTheCounts() {
+        StepCounts plain = new StepCounts(new ArmCounts(10_000, 60), new ArmCounts(10_000, 120), StepCounts.Regime.RARE);
+        StepCounts doubled = new StepCounts(new ArmCounts(10_000, 120), new ArmCounts(10_000, 240), StepCounts.Regime.RARE);
+        assertEquals(plain.logEValueAbove(1.1, 4), doubled.withDispersion(2).logEValueAbove(1.1, 4), 1e-9);
+        assertEquals(plain.logEValueBelow(1.1, 4), doubled.withDispersion(2).logEValueBelow(1.1, 4), 1e-9);
+        assertTrue(doubled.logEValueAbove(1.1, 4) > doubled.withDispersion(2).logEValueAbove(1.1, 4) + 3);
+        Observation.Counts counts = new Observation.Counts(doubled.baseline(), doubled.canary());
+        StepContext half = new StepContext(0.5, 0, 1, 0.01, 500);
+        double robust = new AnytimeCountJudge(0.10, AnytimeCountJudge.DEFAULT_PASS_RULE, 4, 2.5, 2, "5xx rate").assess(counts, half, JudgeMemory.EMPTY).logEValueAbove();
+        assertEquals(plain.logEValueAbove(1.1, 4), robust, 1e-9);
+    }
 }
