@@ -72,7 +72,7 @@ public final class AnytimeCountJudge implements Judge {
     /** How many times worse a header route's users may fail for who they are; measured in docs/decision-quality.md. */
     public static final double DEFAULT_HEADER_ROUTE_ALLOWANCE = 2.5;
     /** The variance the rare-event test allows for, in multiples of the binomial's; measured in docs/decision-quality.md. */
-    public static final double DEFAULT_DISPERSION = 1;
+    public static final double DEFAULT_DISPERSION = 1.5;
 
     private final double tolerance;
     private final PassRule passRule;
