@@ -50,17 +50,19 @@ class AnytimeCountJudgeTest {
 
     /**
      * The sandbox's "5xx 4.1% vs 1.0% (16/393 vs 10/984), e-value 36 vs 300" passed under the default rule; the
-     * stricter rules hold it, and all of them pass a canary that looks like its baseline.
+     * stricter rules hold it, and all of them pass a canary that looks like its baseline. Judged as binomial counts
+     * (dispersion 1): allowing for overdispersion (the default 1.5) the same counts give an e-value of 15, below
+     * sqrt(300), and the halfway rule no longer holds them (docs/decision-quality.md, "Robust defaults").
      */
     @Test
     void stricterPassRulesHoldACanaryThatLooksWorse() {
         StepContext step = new StepContext(0.3, 1, 4, 0.01 / 3, 300);
         Observation worse = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 16));
         Observation alike = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 4));
-        double e = new AnytimeCountJudge(0.10).judge("errors", worse, step, JudgeMemory.EMPTY).evidence().eValue();
+        double e = binomial(AnytimeCountJudge.DEFAULT_PASS_RULE).judge("errors", worse, step, JudgeMemory.EMPTY).evidence().eValue();
         assertTrue(e > 17.4 && e < 300, "e-value " + e); // above sqrt(300), below 300
         for (AnytimeCountJudge.PassRule rule : AnytimeCountJudge.PassRule.values()) {
-            AnytimeCountJudge judge = new AnytimeCountJudge(0.10, rule, 4, "5xx rate");
+            AnytimeCountJudge judge = binomial(rule);
             Outcome expected = rule == AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM ? Outcome.PASS : Outcome.INCONCLUSIVE;
             Verdict v = judge.judge("errors", worse, step, JudgeMemory.EMPTY);
             assertEquals(expected, v.outcome(), rule.name());
@@ -158,9 +160,10 @@ class AnytimeCountJudgeTest {
         assertEquals(Outcome.FAIL, judge.assess(fiveTimes, header, JudgeMemory.EMPTY).outcome());
         // the allowance is remembered with the step, so later steps multiply in the evidence it was judged with
         JudgeMemory memory = judge.endStep(twice, header, JudgeMemory.EMPTY);
-        assertEquals(AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, AnytimeCountJudge.completedSteps(memory).get(0).allowance(), 1e-12);
+        StepCounts remembered = AnytimeCountJudge.completedSteps(memory).get(0);
+        assertEquals(AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, remembered.allowance(), 1e-12);
         assertEquals(judge.assess(twice, header, JudgeMemory.EMPTY).logEValueAbove(),
-                AnytimeCountJudge.completedSteps(memory).get(0).logEValueAbove(1.1, AnytimeCountJudge.DEFAULT_CONCENTRATION), 1e-12);
+                remembered.withDispersion(AnytimeCountJudge.DEFAULT_DISPERSION).logEValueAbove(1.1, AnytimeCountJudge.DEFAULT_CONCENTRATION), 1e-12);
     }
 
     /**
@@ -208,5 +211,10 @@ class AnytimeCountJudgeTest {
         StepContext half = new StepContext(0.5, 0, 1, 0.01, 500);
         double robust = new AnytimeCountJudge(0.10, AnytimeCountJudge.DEFAULT_PASS_RULE, 4, 2.5, 2, "5xx rate").assess(counts, half, JudgeMemory.EMPTY).logEValueAbove();
         assertEquals(plain.logEValueAbove(1.1, 4), robust, 1e-9);
+    }
+
+    /** A judge that takes the counts as binomial (no overdispersion allowed for). */
+    private static AnytimeCountJudge binomial(AnytimeCountJudge.PassRule rule) {
+        return new AnytimeCountJudge(0.10, rule, 4, AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, 1, "5xx rate");
     }
 }
