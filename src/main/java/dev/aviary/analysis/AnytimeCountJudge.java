@@ -32,6 +32,14 @@ import java.util.List;
  * {@link #DEFAULT_PASS_RULE}) also holds the step while the e-value is at or above sqrt(1/alpha): in the
  * simulation it promotes good canaries as fast and catches more doubled error rates (docs/decision-quality.md).
  * Holding never spends alpha: a held step either passes later, fails on evidence, or meets maxStepDuration.
+ *
+ * <p><b>Header routes.</b> A header-route step sends the canary only the requests that carry the header (a team,
+ * a test client, a customer group), whose inputs may be harder or easier than everyone's: the comparison with the
+ * baseline, which serves everyone else, is confounded by who is asking. So a header-route step's e-value tests
+ * "ratio &le; (1 + tolerance) x {@code headerRouteAllowance}" (and its bounds are widened alike): a canary is rolled
+ * back there only when it is worse than any plausible difference of population explains. Steps that split everyone
+ * alike (weights, mirrors) keep the plain null; the product over steps stays a test supermartingale under "each
+ * step's ratio is within its own null" (see docs/decision-quality.md, "Robust defaults").
  */
 public final class AnytimeCountJudge implements Judge {
 
@@ -61,10 +69,16 @@ public final class AnytimeCountJudge implements Judge {
     public static final double DEFAULT_CONCENTRATION = 4;
     /** Baseline bad-event rate of earlier steps from which a step uses the common-event regime. */
     public static final double COMMON_RATE = 0.25;
+    /** How many times worse a header route's users may fail for who they are; measured in docs/decision-quality.md. */
+    public static final double DEFAULT_HEADER_ROUTE_ALLOWANCE = 2.5;
+    /** The variance the rare-event test allows for, in multiples of the binomial's; measured in docs/decision-quality.md. */
+    public static final double DEFAULT_DISPERSION = 1.5;
 
     private final double tolerance;
     private final PassRule passRule;
     private final double concentration;
+    private final double headerRouteAllowance;
+    private final double dispersion;
     private final String what;
 
     /** The decision and the evidence behind it, without the (costlier) confidence bounds. */
@@ -75,18 +89,33 @@ public final class AnytimeCountJudge implements Judge {
         this(tolerance, DEFAULT_PASS_RULE, DEFAULT_CONCENTRATION, "bad-event rate");
     }
 
+    public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, String what) {
+        this(tolerance, passRule, concentration, DEFAULT_HEADER_ROUTE_ALLOWANCE, DEFAULT_DISPERSION, what);
+    }
+
     /**
      * @param tolerance     how much worse the canary's rate may be, as a fraction (0.10 = 10%)
      * @param passRule      what PASS requires (see class comment)
      * @param concentration total pseudo-count of the rare-event mixture prior
+     * @param headerRouteAllowance how many times worse a header route's users may fail for who they are (1: none)
      * @param what          the rate's name in messages ("5xx rate", "share of requests slower than 250 ms")
      */
-    public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, String what) {
+    public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, double headerRouteAllowance, String what) {
+        this(tolerance, passRule, concentration, headerRouteAllowance, DEFAULT_DISPERSION, what);
+    }
+
+    /** @param dispersion the variance of bad-event counts the test allows for, in multiples of the binomial's (1: none) */
+    public AnytimeCountJudge(double tolerance, PassRule passRule, double concentration, double headerRouteAllowance, double dispersion,
+                             String what) {
+        if (!(dispersion >= 1)) throw new IllegalArgumentException("dispersion must be >= 1");
+        this.dispersion = dispersion;
         if (!(tolerance >= 0)) throw new IllegalArgumentException("tolerance must be >= 0");
         if (!(concentration > 0)) throw new IllegalArgumentException("concentration must be > 0");
+        if (!(headerRouteAllowance >= 1)) throw new IllegalArgumentException("headerRouteAllowance must be >= 1");
         this.tolerance = tolerance;
         this.passRule = passRule;
         this.concentration = concentration;
+        this.headerRouteAllowance = headerRouteAllowance;
         this.what = what;
     }
 
@@ -106,7 +135,7 @@ public final class AnytimeCountJudge implements Judge {
         }
         if (counts.baseline().total() == 0) return new Assessment(Outcome.NO_DATA, 0, 0, "no baseline requests in this step yet");
         if (counts.canary().total() == 0) return new Assessment(Outcome.NO_DATA, 0, 0, "no canary requests in this step yet");
-        List<StepCounts> steps = steps(counts, memory);
+        List<StepCounts> steps = steps(counts, step, memory);
         double r0 = 1 + tolerance;
         double above = 0, below = 0;
         for (StepCounts s : steps) {
@@ -138,7 +167,7 @@ public final class AnytimeCountJudge implements Judge {
         Assessment a = assess(observation, step, memory);
         if (a.outcome() == Outcome.NO_DATA) return Verdict.noData(check, check + ": " + a.missing());
         Observation.Counts counts = (Observation.Counts) observation;
-        List<StepCounts> steps = steps(counts, memory);
+        List<StepCounts> steps = steps(counts, step, memory);
         double lower = ConfidenceSequence.lowerBound(r -> sum(steps, r, true), step.alpha());
         double upper = ConfidenceSequence.upperBound(r -> sum(steps, r, false), step.alpha());
         ArmCounts b = counts.baseline(), c = counts.canary();
@@ -197,11 +226,16 @@ public final class AnytimeCountJudge implements Judge {
         return s;
     }
 
-    /** Completed steps from memory, then the current one with its predictable regime. */
-    private static List<StepCounts> steps(Observation.Counts current, JudgeMemory memory) {
-        List<StepCounts> steps = new ArrayList<>(completedSteps(memory));
-        steps.add(new StepCounts(current.baseline(), current.canary(), nextRegime(steps)));
+    /** Completed steps from memory, then the current one with its predictable regime and its allowance. */
+    private List<StepCounts> steps(Observation.Counts current, StepContext step, JudgeMemory memory) {
+        List<StepCounts> steps = new ArrayList<>(completedSteps(memory).stream().map(s -> s.withDispersion(dispersion)).toList());
+        steps.add(new StepCounts(current.baseline(), current.canary(), nextRegime(steps), allowance(step), dispersion));
         return steps;
+    }
+
+    /** The population allowance of a step: a header route's (the routing does not split everyone alike), else 1. */
+    double allowance(StepContext step) {
+        return Double.isNaN(step.expectedCanaryShare()) ? headerRouteAllowance : 1;
     }
 
     static StepCounts.Regime nextRegime(List<StepCounts> completed) {
@@ -221,7 +255,8 @@ public final class AnytimeCountJudge implements Judge {
             steps.add(new StepCounts(
                     new ArmCounts((long) memory.get(k + "bt", 0), (long) memory.get(k + "bb", 0)),
                     new ArmCounts((long) memory.get(k + "ct", 0), (long) memory.get(k + "cb", 0)),
-                    memory.get(k + "common", 0) > 0 ? StepCounts.Regime.COMMON : StepCounts.Regime.RARE));
+                    memory.get(k + "common", 0) > 0 ? StepCounts.Regime.COMMON : StepCounts.Regime.RARE,
+                    Math.max(1, memory.get(k + "allowance", 1))));
         }
         return steps;
     }
@@ -240,6 +275,7 @@ public final class AnytimeCountJudge implements Judge {
         return memory.with(k + "bt", counts.baseline().total()).with(k + "bb", counts.baseline().bad())
                 .with(k + "ct", counts.canary().total()).with(k + "cb", counts.canary().bad())
                 .with(k + "common", regime == StepCounts.Regime.COMMON ? 1 : 0)
+                .with(k + "allowance", allowance(step))
                 .with("steps", i + 1);
     }
 }

@@ -13,6 +13,10 @@ import org.apache.commons.math3.special.Beta;
  * {@code theta0}; they are then valid for the composite null "theta on the other side of theta0" (the likelihood
  * ratio of a Bernoulli alternative above theta0 has expectation &le; 1 under every theta &le; theta0).
  *
+ * <p>Counts may be fractional: a judge that allows for overdispersion divides them by the dispersion factor
+ * (quasi-likelihood), which keeps the process a supermartingale when the counts' variance is that factor times
+ * the binomial's.
+ *
  * @param a prior pseudo-count of canary events
  * @param b prior pseudo-count of baseline events
  */
@@ -28,12 +32,12 @@ public record BetaBinomialMixture(double a, double b) {
     }
 
     /** log of the two-sided Bayes factor: log B(a+x, b+y) - log B(a, b) - x log theta0 - y log(1 - theta0). */
-    public double logBayesFactor(long x, long y, double theta0) {
+    public double logBayesFactor(double x, double y, double theta0) {
         return Beta.logBeta(a + x, b + y) - Beta.logBeta(a, b) - logLikelihood(x, y, theta0);
     }
 
     /** log Bayes factor with the prior restricted to (theta0, 1): evidence that theta exceeds theta0. */
-    public double logBayesFactorAbove(long x, long y, double theta0) {
+    public double logBayesFactorAbove(double x, double y, double theta0) {
         // P(theta > t) under Beta(p, q) is I_{1-t}(q, p), which stays accurate in the far tail.
         double posteriorMass = logRegularizedBeta(1 - theta0, b + y, a + x);
         double priorMass = logRegularizedBeta(1 - theta0, b, a);
@@ -42,14 +46,14 @@ public record BetaBinomialMixture(double a, double b) {
     }
 
     /** log Bayes factor with the prior restricted to (0, theta0): evidence that theta is below theta0. */
-    public double logBayesFactorBelow(long x, long y, double theta0) {
+    public double logBayesFactorBelow(double x, double y, double theta0) {
         double posteriorMass = logRegularizedBeta(theta0, a + x, b + y);
         double priorMass = logRegularizedBeta(theta0, a, b);
         return finite(Beta.logBeta(a + x, b + y) + posteriorMass - Beta.logBeta(a, b) - priorMass
                 - logLikelihood(x, y, theta0));
     }
 
-    static double logLikelihood(long x, long y, double theta) {
+    static double logLikelihood(double x, double y, double theta) {
         double l = 0;
         if (x > 0) l += x * Math.log(theta);
         if (y > 0) l += y * Math.log1p(-theta);

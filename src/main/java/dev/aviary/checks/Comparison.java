@@ -79,6 +79,6 @@ public final class Comparison implements CheckType<Comparison.Spec> {
     @Override
     public Judge judge(Spec check, JudgeSettings settings) {
         String what = check.preset() == null ? check.name() : check.preset().describe(check);
-        return new AnytimeCountJudge(check.tolerance(), settings.passRule(), settings.concentration(), what);
+        return new AnytimeCountJudge(check.tolerance(), settings.passRule(), settings.concentration(), settings.headerRouteAllowance(), settings.dispersion(), what);
     }
 }

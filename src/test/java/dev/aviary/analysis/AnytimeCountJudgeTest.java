@@ -50,17 +50,19 @@ class AnytimeCountJudgeTest {
 
     /**
      * The sandbox's "5xx 4.1% vs 1.0% (16/393 vs 10/984), e-value 36 vs 300" passed under the default rule; the
-     * stricter rules hold it, and all of them pass a canary that looks like its baseline.
+     * stricter rules hold it, and all of them pass a canary that looks like its baseline. Judged as binomial counts
+     * (dispersion 1): allowing for overdispersion (the default 1.5) the same counts give an e-value of 15, below
+     * sqrt(300), and the halfway rule no longer holds them (docs/decision-quality.md, "Robust defaults").
      */
     @Test
     void stricterPassRulesHoldACanaryThatLooksWorse() {
         StepContext step = new StepContext(0.3, 1, 4, 0.01 / 3, 300);
         Observation worse = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 16));
         Observation alike = new Observation.Counts(new ArmCounts(984, 10), new ArmCounts(393, 4));
-        double e = new AnytimeCountJudge(0.10).judge("errors", worse, step, JudgeMemory.EMPTY).evidence().eValue();
+        double e = binomial(AnytimeCountJudge.DEFAULT_PASS_RULE).judge("errors", worse, step, JudgeMemory.EMPTY).evidence().eValue();
         assertTrue(e > 17.4 && e < 300, "e-value " + e); // above sqrt(300), below 300
         for (AnytimeCountJudge.PassRule rule : AnytimeCountJudge.PassRule.values()) {
-            AnytimeCountJudge judge = new AnytimeCountJudge(0.10, rule, 4, "5xx rate");
+            AnytimeCountJudge judge = binomial(rule);
             Outcome expected = rule == AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM ? Outcome.PASS : Outcome.INCONCLUSIVE;
             Verdict v = judge.judge("errors", worse, step, JudgeMemory.EMPTY);
             assertEquals(expected, v.outcome(), rule.name());
@@ -137,5 +139,82 @@ class AnytimeCountJudgeTest {
         assertTrue(lowMisses <= runs * (alpha + 0.045), "lower bound above the truth in " + lowMisses + " runs");
         assertTrue(highMisses <= runs * (alpha + 0.045), "upper bound below the truth in " + highMisses + " runs");
         assertTrue(lowMisses + highMisses > 0 || runs < 100, "a sequence that never misses may be vacuous");
+    }
+
+    /**
+     * A header route's canary serves only the header group: twice the baseline's rate there is what a group with
+     * harder inputs looks like, so the default judge does not blame the canary for it; the same counts in a step that
+     * splits everyone alike, or without the allowance, fail.
+     */
+    @Test
+    void aHeaderRouteAllowsForWhoIsAsking() {
+        StepContext header = new StepContext(Double.NaN, 0, 3, 0.01, 500), weighted = new StepContext(0.1, 1, 3, 0.01, 500);
+        Observation twice = new Observation.Counts(new ArmCounts(45_000, 450), new ArmCounts(5_000, 100));
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10);
+        assertTrue(judge.assess(twice, header, JudgeMemory.EMPTY).outcome() != Outcome.FAIL);
+        assertEquals(Outcome.FAIL, judge.assess(twice, weighted, JudgeMemory.EMPTY).outcome());
+        AnytimeCountJudge none = new AnytimeCountJudge(0.10, AnytimeCountJudge.DEFAULT_PASS_RULE, 4, 1, "5xx rate");
+        assertEquals(Outcome.FAIL, none.assess(twice, header, JudgeMemory.EMPTY).outcome());
+        // five times worse is more than who is asking explains
+        Observation fiveTimes = new Observation.Counts(new ArmCounts(45_000, 450), new ArmCounts(5_000, 250));
+        assertEquals(Outcome.FAIL, judge.assess(fiveTimes, header, JudgeMemory.EMPTY).outcome());
+        // the allowance is remembered with the step, so later steps multiply in the evidence it was judged with
+        JudgeMemory memory = judge.endStep(twice, header, JudgeMemory.EMPTY);
+        StepCounts remembered = AnytimeCountJudge.completedSteps(memory).get(0);
+        assertEquals(AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, remembered.allowance(), 1e-12);
+        assertEquals(judge.assess(twice, header, JudgeMemory.EMPTY).logEValueAbove(),
+                remembered.withDispersion(AnytimeCountJudge.DEFAULT_DISPERSION).logEValueAbove(1.1, AnytimeCountJudge.DEFAULT_CONCENTRATION), 1e-12);
+    }
+
+    /**
+     * Validity at the edge of a header route's null: a header group failing exactly allowance x (1 + tolerance) times
+     * as often, judged every tick of seeded steps, is failed in at most alpha of them.
+     */
+    @Test
+    void aHeaderGroupAtTheAllowanceIsFailedAtMostAlpha() {
+        double alpha = 0.05, share = 0.1;
+        double boundary = AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE * 1.1;
+        StepContext step = new StepContext(Double.NaN, 0, 1, alpha, 0);
+        AnytimeCountJudge judge = new AnytimeCountJudge(0.10, AnytimeCountJudge.PassRule.NO_EVIDENCE_OF_HARM, 4, "5xx rate");
+        SplittableRandom rng = new SplittableRandom(77);
+        int runs = 400, failed = 0;
+        for (int run = 0; run < runs; run++) {
+            long bt = 0, bb = 0, ct = 0, cb = 0;
+            for (int tick = 0; tick < 30; tick++) {
+                long nb = ArmBehaviour.poisson(rng, 600 * (1 - share)), nc = ArmBehaviour.poisson(rng, 600 * share);
+                for (long i = 0; i < nb; i++) if (rng.nextDouble() < 0.01) bb++;
+                for (long i = 0; i < nc; i++) if (rng.nextDouble() < 0.01 * boundary) cb++;
+                bt += nb;
+                ct += nc;
+                if (judge.assess(new Observation.Counts(new ArmCounts(bt, bb), new ArmCounts(ct, cb)), step, JudgeMemory.EMPTY).outcome() == Outcome.FAIL) {
+                    failed++;
+                    break;
+                }
+            }
+        }
+        // Monte-Carlo error of 0.05 over 400 runs is 0.011
+        assertTrue(failed <= runs * (alpha + 0.022), "failed " + failed + " of " + runs);
+    }
+
+    /**
+     * Allowing for dispersion phi is judging the bad-event counts divided by phi: twice the events with phi = 2
+     * carry exactly the evidence of the plain counts, and less than the same doubled counts taken as binomial.
+     */
+    @Test
+    void dispersionDividesTheEvidenceOfTheCounts() {
+        StepCounts plain = new StepCounts(new ArmCounts(10_000, 60), new ArmCounts(10_000, 120), StepCounts.Regime.RARE);
+        StepCounts doubled = new StepCounts(new ArmCounts(10_000, 120), new ArmCounts(10_000, 240), StepCounts.Regime.RARE);
+        assertEquals(plain.logEValueAbove(1.1, 4), doubled.withDispersion(2).logEValueAbove(1.1, 4), 1e-9);
+        assertEquals(plain.logEValueBelow(1.1, 4), doubled.withDispersion(2).logEValueBelow(1.1, 4), 1e-9);
+        assertTrue(doubled.logEValueAbove(1.1, 4) > doubled.withDispersion(2).logEValueAbove(1.1, 4) + 3);
+        Observation.Counts counts = new Observation.Counts(doubled.baseline(), doubled.canary());
+        StepContext half = new StepContext(0.5, 0, 1, 0.01, 500);
+        double robust = new AnytimeCountJudge(0.10, AnytimeCountJudge.DEFAULT_PASS_RULE, 4, 2.5, 2, "5xx rate").assess(counts, half, JudgeMemory.EMPTY).logEValueAbove();
+        assertEquals(plain.logEValueAbove(1.1, 4), robust, 1e-9);
+    }
+
+    /** A judge that takes the counts as binomial (no overdispersion allowed for). */
+    private static AnytimeCountJudge binomial(AnytimeCountJudge.PassRule rule) {
+        return new AnytimeCountJudge(0.10, rule, 4, AnytimeCountJudge.DEFAULT_HEADER_ROUTE_ALLOWANCE, 1, "5xx rate");
     }
 }
