@@ -38,8 +38,8 @@ class DeciderTest {
     static final Observation HEALTHY = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 30));
     static final Observation FAILING = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
     static final Observation FEW = new Observation.Counts(new ArmCounts(10, 0), new ArmCounts(10, 0));
-    /** Over minRequests, and evidence of harm over halfway to a rollback (e-value about 11 of 100): the judge holds. */
-    static final Observation UNDECIDED = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 54));
+    /** Over minRequests, and evidence of harm over halfway to a rollback (e-value about 50 of 100, at the default dispersion): the judge holds. */
+    static final Observation UNDECIDED = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 65));
     static final Observation NEARLY = new Observation.Counts(new ArmCounts(900, 9), new ArmCounts(400, 4));
     static final Observation MISSING = new Observation.Missing("Prometheus did not answer");
     static final Observation SKEWED = new Observation.Counts(new ArmCounts(9500, 0), new ArmCounts(500, 0));
@@ -79,8 +79,8 @@ class DeciderTest {
                         ARMS, MISSING, null, Decision.PAUSE, Phase.Paused, 0, "no data for 6m"),
                 row("no data is not a timeout: maxStepDuration waits for data", progressing(0, HEADER, 180), live(HEADER), null, ARMS, MISSING, null,
                         Decision.HOLD, Phase.Progressing, 0, "holding, no data"),
-                row("an inconclusive step with its data in times out as the policy says", progressing(0, HEADER, 180), live(HEADER), null,
-                        ARMS, UNDECIDED, null, Decision.ROLLBACK, Phase.RolledBack, 0, "still inconclusive after 3m (maxStepDuration 2m)"),
+                row("an inconclusive step with its data in times out as the policy says", progressing(1, W30, 180), live(W30), null,
+                        ARMS, UNDECIDED, null, Decision.ROLLBACK, Phase.RolledBack, 1, "still inconclusive after 3m (maxStepDuration 2m)"),
                 row("a step short of data at maxStepDuration pauses with the numbers, it is not rolled back", progressing(0, HEADER, 180),
                         live(HEADER), null, ARMS, FEW, null, Decision.PAUSE, Phase.Paused, 0,
                         "step 1 is short of data after 3m (maxStepDuration 2m): 10 of the 500 requests per arm minRequests asks for"
@@ -187,7 +187,7 @@ class DeciderTest {
 
     @Test
     void timeoutsAndNoDataAreMarkedAsSuch() {
-        assertTrue(decide(progressing(0, HEADER, 180), live(HEADER), null, ARMS, UNDECIDED, null).timedOut());
+        assertTrue(decide(progressing(1, W30, 180), live(W30), null, ARMS, UNDECIDED, null).timedOut());
         assertTrue(decide(progressing(0, HEADER, 180), live(HEADER), null, ARMS, FEW, null).timedOut(), "a pause for lack of data too");
         assertFalse(decide(progressing(1, W30, 180), live(W30), null, ARMS, NEARLY, null).timedOut(), "waiting is no timeout");
         assertFalse(decide(progressing(1, W30, 30), live(W30), null, ARMS, FAILING, null).timedOut());

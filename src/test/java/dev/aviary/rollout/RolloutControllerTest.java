@@ -92,7 +92,7 @@ class RolloutControllerTest extends RolloutFixture {
     @Test
     void anInconclusiveStepTimesOutAsThePolicySays() {
         // enough requests, but evidence of harm over halfway to a rollback: inconclusive for the whole step
-        RolloutController.TickResult r = pastMaxStepDurationWith(new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 54)));
+        RolloutController.TickResult r = pastMaxStepDurationWith(new Observation.Counts(new ArmCounts(70000, 700), new ArmCounts(30000, 1000)));
         assertEquals(Decision.ROLLBACK, r.decision(), r.message());
         assertTrue(r.message().contains("maxStepDuration"), r.message());
     }
