@@ -37,9 +37,15 @@ public class RolloutController {
     private final RolloutRecorder recorder;
     private final WriteAhead writeAhead;
     private final TickFailures failures;
+    private final TickListener listener;
 
     public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock) {
+        this(rollouts, routers, metrics, judges, sampleRatioGuard, notifier, clock, TickListener.NONE);
+    }
+
+    public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
+            Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock, TickListener listener) {
         this.rollouts = rollouts;
         this.routers = Objects.requireNonNull(routers, "routers");
         this.metrics = metrics;
@@ -48,10 +54,15 @@ public class RolloutController {
         this.recorder = new RolloutRecorder(rollouts, notifier, clock);
         this.writeAhead = new WriteAhead(recorder);
         this.failures = new TickFailures(rollouts, recorder, clock);
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    /** What a tick did, for logs and the sandbox. */
-    public record TickResult(Decision decision, Phase phase, int step, String message) {}
+    /**
+     * What a tick did, for logs, the sandbox and {@link TickListener}s.
+     *
+     * @param status the rollout's status as this tick left it (its verdicts, weights and history)
+     */
+    public record TickResult(Decision decision, Phase phase, int step, String message, RolloutStatus status) {}
 
     public TickResult tick(Policy policy) {
         CanaryRollout cr = rollouts.getOrCreate(policy);
@@ -62,9 +73,19 @@ public class RolloutController {
         } catch (RolloutConflict e) {
             throw e; // someone wrote the CanaryRollout meanwhile: the next tick re-reads and decides again
         } catch (RuntimeException e) {
-            return failures.failed(policy, e);
+            return heard(policy, failures.failed(policy, e));
         }
         if (failing) failures.recovered(policy);
+        return heard(policy, result);
+    }
+
+    /** Tell the listener; watching a rollout never gets in the way of running it. */
+    private TickResult heard(Policy policy, TickResult result) {
+        try {
+            listener.ticked(policy, result);
+        } catch (RuntimeException e) {
+            // a broken listener loses its own record of this tick, nothing else
+        }
         return result;
     }
 

@@ -36,7 +36,7 @@ final class RolloutRecorder {
     RolloutController.TickResult record(CanaryRollout cr, Policy policy, Transition t) {
         cr = save(cr, t.status());
         publish(policy, cr.getStatus(), t.decision(), t.message());
-        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message());
+        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message(), cr.getStatus());
     }
 
     /** Stop and wait for a person; the weights stay where they are ({@code canaryWeight}, for the history). */

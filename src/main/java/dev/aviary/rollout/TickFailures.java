@@ -46,7 +46,7 @@ final class TickFailures {
         b.error = error;
         switch (a.reaction()) {
             case QUIET -> {
-                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), error.message());
+                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), error.message(), s);
             }
             case PAUSE -> {
                 // the move in flight, if any, is given up: a resume decides again from what is live
@@ -61,7 +61,7 @@ final class TickFailures {
                 }
                 cr = recorder.save(cr, b);
                 if (a.reaction() == Reaction.ANNOUNCE) recorder.publish(policy, cr.getStatus(), Decision.HOLD, error.message(), true);
-                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), b.message);
+                return new RolloutController.TickResult(Decision.HOLD, s.phase(), s.step(), b.message, cr.getStatus());
             }
         }
     }

@@ -30,7 +30,7 @@ final class WriteAhead {
                 } catch (TargetException.Conflict e) {
                     // The intent stays recorded; the next tick re-reads the target and pauses for whoever wrote it.
                     return new RolloutController.TickResult(Decision.HOLD, t.phase(), t.step(),
-                            "could not patch " + policy.target().describe() + ": " + e.getMessage());
+                            "could not patch " + policy.target().describe() + ": " + e.getMessage(), t.status());
                 } catch (TargetException e) {
                     // The intent stays recorded: the next tick tries again, a bounded number of times.
                     throw new TickFailures.MoveRefused("could not patch " + policy.target().describe() + ": " + e.getMessage());
@@ -40,8 +40,9 @@ final class WriteAhead {
             // people hear of a move once it is on the target, even if recording it below loses a race
             recorder.publish(policy, applied, t.decision(), t.message());
             recorder.save(cr, applied);
+            return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message(), applied);
         }
-        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message());
+        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message(), t.status());
     }
 
     /**
