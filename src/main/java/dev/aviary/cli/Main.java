@@ -49,11 +49,13 @@ public class Main implements QuarkusApplication {
         if (SANDBOXED.contains(command)) fabric8.setLevel(java.util.logging.Level.SEVERE);
         Sandbox sandbox = null;
         Path workDir = null;
+        boolean help = Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"));
+        if (SANDBOXED.contains(command) && !help) progress("reading the manifests and the policies to rehearse");
         Rehearsal rehearsal = SANDBOXED.contains(command) ? rehearsal(command, Arrays.copyOfRange(args, 1, args.length)) : null;
         if (rehearsal != null) {
             workDir = Files.createTempDirectory("aviary-sandbox");
             try {
-                sandbox = Sandbox.start(workDir, rehearsal.contents());
+                sandbox = Sandbox.start(workDir, rehearsal.contents(), Main::progress);
             } catch (IOException | RuntimeException e) {
                 System.err.println("aviary " + command + ": " + e.getMessage());
                 delete(workDir);
@@ -81,6 +83,7 @@ public class Main implements QuarkusApplication {
             }, "sandbox-shutdown");
             Runtime.getRuntime().addShutdownHook(cleanup);
         }
+        if (sandbox != null) progress("starting the Aviary daemon on it (the application as it runs in a cluster)");
         try {
             Quarkus.run(Main.class, args); // exits the JVM, except under a test launcher
         } finally {
@@ -91,6 +94,12 @@ public class Main implements QuarkusApplication {
                 cleanup.run();
             }
         }
+    }
+
+    /** A line of what the sandbox is doing, timed like the log lines that follow it. */
+    private static void progress(String what) {
+        System.out.println(SandboxRun.CLOCK.format(java.time.LocalTime.now()) + " " + what);
+        System.out.flush();
     }
 
     /** What the command will rehearse; null when its options or input are bad (the command says why once booted). */

@@ -9,6 +9,8 @@ import dev.aviary.rollout.CanaryRollout;
 import dev.aviary.rollout.CheckRecord;
 import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.rollout.RolloutStatus;
+import dev.aviary.rollout.Weights;
 import dev.aviary.sandbox.Dump;
 import dev.aviary.sandbox.Rehearsal;
 import dev.aviary.sandbox.TimeScale;
@@ -20,6 +22,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +39,11 @@ public class SandboxRun {
 
     /** Set by {@link Main} to the sandbox's API server: nothing runs unless the application talks to it. */
     static final String API_SERVER_PROPERTY = "aviary-sandbox.api-server";
+    /** The time of day on progress lines, as on the log lines around them. */
+    static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    /** How often a rollout that is still running says where it stands: decisions alone can be 20 s apart. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    private static final int PROGRESS_WIDTH = 140;
 
     private final Engine engine;
     private final RolloutRepository rollouts;
@@ -74,9 +83,14 @@ public class SandboxRun {
         Map<String, Phase> phases = new LinkedHashMap<>();
         boolean finished = false;
         engine.start();
+        Instant nextProgress = start.plus(PROGRESS_EVERY);
         try {
             while (!finished && Duration.between(start, Instant.now()).compareTo(limit) < 0) {
                 Thread.sleep(1000);
+                if (!Instant.now().isBefore(nextProgress)) {
+                    nextProgress = Instant.now().plus(PROGRESS_EVERY);
+                    printProgress(r, out);
+                }
                 finished = true;
                 for (Rehearsal.Expectation e : r.expectations()) {
                     Phase phase = landed(rollout(e.policy()));
@@ -114,6 +128,20 @@ public class SandboxRun {
         }
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /** One line per rollout still under way: its step (counted from 1), the canary's weight, and why it stands there. */
+    private void printProgress(Rehearsal r, PrintStream out) {
+        for (Policy p : r.policies()) {
+            CanaryRollout cr = rollout(p.key());
+            RolloutStatus s = cr == null ? null : cr.getStatus();
+            if (s != null && (s.phase().terminal() || s.phase() == Phase.Paused)) continue;
+            // nothing new since the decision's own line (its message is the status' until the next tick says more)
+            if (s != null && !s.history().isEmpty() && s.history().get(s.history().size() - 1).message().equals(s.message())) continue;
+            out.println(CLOCK.format(LocalTime.now()) + " " + p.key() + (s == null || s.phase() == Phase.Pending ? ": waiting for the first tick"
+                    : ": step " + s.stepNumber() + "/" + p.steps().size() + " (" + split(s) + "): " + oneLine(s.message())));
+        }
+        out.flush();
     }
 
     /** The shadow-agreement checks' last verdicts: the numbers each rollout ended on (share, bounds, pairs, failures). */
@@ -154,6 +182,17 @@ public class SandboxRun {
     /** A phase counts once its move has landed on the target. */
     private static Phase landed(CanaryRollout cr) {
         return cr == null || cr.getStatus() == null || cr.getStatus().intended() != null ? Phase.Pending : cr.getStatus().phase();
+    }
+
+    /** "70/30" (baseline/canary), as the decision lines say it. */
+    private static String split(RolloutStatus s) {
+        Weights w = s.applied() != null ? s.applied() : s.intended();
+        return w == null ? "?" : w.toSplit().describe();
+    }
+
+    /** A progress line stays one line: the checks' full words are in the decision lines and /api/rollouts. */
+    private static String oneLine(String message) {
+        return message.length() <= PROGRESS_WIDTH ? message : message.substring(0, PROGRESS_WIDTH - 3) + "...";
     }
 
     private static String number(double d) {

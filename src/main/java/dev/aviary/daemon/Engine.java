@@ -48,6 +48,9 @@ public class Engine {
     private final Clock clock;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean leading = new AtomicBoolean();
+    /** Readiness: the policy directory was read once, and this replica runs for the Lease (or needs none). */
+    private final AtomicBoolean policiesLoaded = new AtomicBoolean();
+    private final AtomicBoolean electionStarted = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -78,6 +81,7 @@ public class Engine {
         reload();
         if (!config.leaderElection().enabled()) {
             leading.set(true);
+            electionStarted.set(true);
             return;
         }
         String identity = System.getenv().getOrDefault("HOSTNAME", "aviary") + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -111,6 +115,7 @@ public class Engine {
                         },
                         leader -> LOG.debugf("leader is %s", leader)))
                 .build()).build().start();
+        electionStarted.set(true);
         election.whenComplete((ok, error) -> {
             leading.set(false);
             // only the current term re-runs: a stop() (and a later start()) ends this line of electors
@@ -152,6 +157,14 @@ public class Engine {
         return started.get() && leading.get();
     }
 
+    /**
+     * Ready to serve: started, the policies read once, and the leader election running. Leading is not needed: a
+     * replica that does not lead serves the API and the status page, and stands by to take the Lease over.
+     */
+    public boolean ready() {
+        return started.get() && policiesLoaded.get() && electionStarted.get();
+    }
+
     @Scheduled(every = "${aviary.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
         if (!started.get()) return;
@@ -186,6 +199,7 @@ public class Engine {
         nextReload = clock.instant().plus(config.policies().reloadInterval());
         try {
             ReloadReport report = policies.reload();
+            policiesLoaded.set(true); // a bad file is reported, not fatal: what validates is in force
             report.added().forEach(p -> LOG.infof("policy %s in force (%s)", p.key(), p.source()));
             report.changed().forEach(p -> LOG.infof("policy %s changed (%s)", p.key(), p.source()));
             report.removed().forEach(p -> LOG.infof("policy %s removed", p.key()));

@@ -63,10 +63,11 @@ final class RolloutRecorder {
         }
     }
 
+    /** @param step the 0-based index of the step; the entry holds the number people read */
     static List<HistoryEntry> appendHistory(List<HistoryEntry> history, Instant at, Decision decision, int step, int weight,
             String message) {
         List<HistoryEntry> h = new ArrayList<>(history == null ? List.of() : history);
-        h.add(new HistoryEntry(at.toString(), decision, step, weight, message));
+        h.add(new HistoryEntry(at.toString(), decision, step + 1, weight, message));
         return h.size() > HISTORY ? List.copyOf(h.subList(h.size() - HISTORY, h.size())) : h;
     }
 }

@@ -1,5 +1,7 @@
 package dev.aviary.rollout;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.aviary.policy.Policy;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.Map;
  *
  * @param phase                 where the rollout stands, as decided; while {@code intended} is set the move
  *                              to it is still in flight
- * @param step                  0-based index of the current step
+ * @param step                  0-based index of the current step, as stored (people read {@link #stepNumber()})
  * @param stepStartedAt         when the current step's weights were applied (ISO-8601); metric windows start here
  * @param canaryIdentity        what identifies the canary being rolled out (pod-template hash, revision)
  * @param policyHash            the policy's content hash when the rollout started
@@ -30,6 +32,7 @@ import java.util.Map;
  * @param checks                the last verdicts
  * @param history               the last decisions, newest last
  */
+@JsonIgnoreProperties(value = "stepNumber", allowGetters = true) // written for people and printer columns, never read
 public record RolloutStatus(
         Phase phase,
         int step,
@@ -54,6 +57,16 @@ public record RolloutStatus(
         memory = memory == null ? Map.of() : Map.copyOf(memory);
         checks = checks == null ? List.of() : List.copyOf(checks);
         history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    /**
+     * The current step as people count it: 1 is the policy's first step. Written next to the stored 0-based
+     * {@code step} (which stays, so a daemon restarted across versions continues where it stopped) for the CRD's Step
+     * column and whoever reads the object.
+     */
+    @JsonProperty("stepNumber")
+    public int stepNumber() {
+        return step + 1;
     }
 
     /** A rollout of {@code policy} that has not started: what a new CanaryRollout holds. */

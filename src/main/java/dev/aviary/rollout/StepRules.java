@@ -153,10 +153,10 @@ final class StepRules {
         b.step = Math.min(next, policy.steps().size() - 1);
         if (nextStep == null || nextStep.isPromotion()) {
             return Transition.move(b, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
-                    "every step passed (" + verdicts.size() + " checks pass): promoting", now);
+                    "every step passed (" + tally(records) + "): promoting", now);
         }
         return Transition.move(b, live, forStep(policy, nextStep), Decision.ADVANCE, Phase.Progressing,
-                "step " + (index + 1) + " passed (" + verdicts.size() + " checks pass): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
+                "step " + (index + 1) + " passed (" + tally(records) + "): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
     }
 
     /**
@@ -245,6 +245,17 @@ final class StepRules {
             case MIRROR -> step.mirror() / (100.0 + step.mirror());
             case HEADER_ROUTE -> Double.NaN;
         };
+    }
+
+    /**
+     * "4 checks pass": every check line the decision prints under it is counted, the sample-ratio guard's too; a
+     * guard that could not tell yet (it never holds a step up) is named, so the words account for each line.
+     */
+    static String tally(List<CheckRecord> records) {
+        long pass = records.stream().filter(r -> r.outcome() == Outcome.PASS).count();
+        String others = records.stream().filter(r -> r.outcome() != Outcome.PASS).map(r -> r.check() + " " + r.outcome())
+                .collect(Collectors.joining(", "));
+        return pass + (pass == 1 ? " check passes" : " checks pass") + (others.isEmpty() ? "" : "; " + others);
     }
 
     static String messages(List<Verdict> verdicts) {

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -129,8 +130,14 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public static Sandbox start(Path workDir, Contents contents) throws IOException {
+        return start(workDir, contents, line -> {});
+    }
+
+    /** @param progress told what starts, one line each, as it starts (the demo prints them: some take seconds) */
+    public static Sandbox start(Path workDir, Contents contents, Consumer<String> progress) throws IOException {
         // fail before starting anything when Prometheus is missing, with the install command
         if (PrometheusServer.find().isEmpty()) throw new IOException(PrometheusServer.INSTALL_HINT);
+        progress.accept("starting a mock Kubernetes API server (fabric8, CRUD mode) holding " + contents.objects().size() + " objects");
         // CRUD for every object, plus expectations where a real API server computes an answer (TokenReview, ...)
         Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
         KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
@@ -142,6 +149,9 @@ public final class Sandbox implements AutoCloseable {
         List<ModelServer> models = new ArrayList<>();
         try {
             for (GenericKubernetesResource o : contents.objects()) create(client, o);
+            if (!contents.modelServers().isEmpty()) {
+                progress.accept("training the fraud models and serving " + contents.modelServers().size() + " of them over HTTP");
+            }
             Map<String, String> addresses = startModelServers(contents.modelServers(), contents.seed(), models);
             Path policies = Files.createDirectories(workDir.resolve("policies"));
             for (Map.Entry<String, String> f : contents.policyFiles().entrySet()) {
@@ -155,9 +165,16 @@ public final class Sandbox implements AutoCloseable {
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, f.getValue());
             }
+            if (!contents.services().isEmpty()) {
+                progress.accept("starting the mesh simulator: traffic to " + contents.services().size() + " services, split as the API says");
+            }
             mesh = new MeshSimulator(client, contents.services(), contents.seed()).start();
+            if (!contents.inferenceServices().isEmpty()) {
+                progress.accept("starting the KServe simulator: " + contents.inferenceServices().size() + " InferenceServices and their traffic");
+            }
             kserve = new KServeSimulator(client, contents.inferenceServices(), KNATIVE_SETTLE, java.time.Clock.systemUTC(),
                     contents.seed()).start();
+            progress.accept("starting Prometheus, scraping the simulators every second");
             PrometheusServer prometheus = PrometheusServer.start(workDir.resolve("prometheus"), "127.0.0.1:" + mesh.port(),
                     "127.0.0.1:" + kserve.port());
             return new Sandbox(api, client, mesh, kserve, models, prometheus, policies);

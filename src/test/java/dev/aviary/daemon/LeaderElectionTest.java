@@ -1,5 +1,6 @@
 package dev.aviary.daemon;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.health.HealthCheckResponse.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,16 +26,23 @@ class LeaderElectionTest {
     @TempDir
     Path policies;
 
+    /** Readiness too: ready once the policies were read and the replica runs for the Lease, leading or not. */
     @Test
     void oneReplicaLeadsAndTheOtherTakesOverWhenItStops() throws Exception {
         Engine a = engine(), b = engine();
+        EngineReadiness readyA = new EngineReadiness(a), readyB = new EngineReadiness(b);
         try {
+            assertEquals(Status.DOWN, readyA.call().getStatus(), "not ready before the engine started");
             a.start();
+            assertEquals(Status.UP, readyA.call().getStatus(), "ready as soon as it runs for the Lease");
             await(a::leading, "the first replica leads");
             b.start();
             Thread.sleep(3_000); // a few of b's retry periods
             assertFalse(b.leading(), "only one replica leads");
+            assertEquals(Status.UP, readyB.call().getStatus(), "a replica that does not lead still serves the API");
+            assertEquals(false, readyB.call().getData().orElseThrow().get("leading"), "and says it does not lead");
             a.stop(); // releases the Lease
+            assertEquals(Status.DOWN, readyA.call().getStatus(), "a stopped engine is not ready");
             await(b::leading, "the second replica takes over");
             assertFalse(a.leading());
         } finally {

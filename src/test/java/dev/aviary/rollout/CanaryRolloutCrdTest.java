@@ -40,12 +40,15 @@ class CanaryRolloutCrdTest {
         int columns = 0;
         for (JsonNode column : version.path("additionalPrinterColumns")) {
             String path = column.path("jsonPath").asText();
-            JsonNode value = object;
-            for (String part : path.substring(1).split("\\.")) value = value.path(part);
+            JsonNode value = value(object, path);
             assertTrue(!value.isMissingNode() && !value.isNull(), "printer column " + column.path("name").asText() + " (" + path + ") is empty");
             columns++;
         }
         assertTrue(columns >= 5, "target, phase, step, weight and decision at least");
+        JsonNode stepColumn = column(version, "Step");
+        assertEquals(2, value(object, stepColumn.path("jsonPath").asText()).asInt(), "the Step column counts from 1: index 1 is step 2");
+        assertEquals(cr.getStatus(), new KubernetesSerialization().unmarshal(new KubernetesSerialization().asJson(cr), CanaryRollout.class).getStatus(),
+                "the status reads back as written, the derived step number aside");
         // the schema keeps what the model writes beyond its declared fields (verdict evidence, judge memory)
         JsonNode status = version.path("schema").path("openAPIV3Schema").path("properties").path("status");
         assertTrue(status.path("x-kubernetes-preserve-unknown-fields").asBoolean());
@@ -54,10 +57,41 @@ class CanaryRolloutCrdTest {
         assertTrue(status.path("properties").has("error"), "the failure count is schema'd");
     }
 
-    /** Every property the schema declares is a field of the record, with a type that holds it. */
+    @Test
+    void historyCountsStepsFromOneAndReadsEntriesWrittenBefore() throws Exception {
+        List<HistoryEntry> history = RolloutRecorder.appendHistory(List.of(), java.time.Instant.parse("2026-11-22T10:05:00Z"),
+                Decision.ADVANCE, 1, 30, "step 1 passed (4 checks pass): step 2 (weight 30%)");
+        assertEquals(2, history.get(0).stepNumber(), "index 1 is step 2, as the message says");
+        KubernetesSerialization json = new KubernetesSerialization();
+        JsonNode written = new ObjectMapper().readTree(json.asJson(history.get(0)));
+        assertEquals(2, written.path("stepNumber").asInt());
+        assertTrue(written.path("step").isMissingNode(), "one numbering in history[]: " + written);
+        assertEquals(history.get(0), json.unmarshal(written.toString(), HistoryEntry.class));
+        // an entry an earlier version wrote (0-based "step") reads as the same step
+        HistoryEntry legacy = json.unmarshal("{\"at\":\"2026-11-22T10:05:00Z\",\"decision\":\"ADVANCE\",\"step\":1,"
+                + "\"canaryWeight\":30,\"message\":\"m\"}", HistoryEntry.class);
+        assertEquals(2, legacy.stepNumber());
+    }
+
+    private static JsonNode column(JsonNode version, String name) {
+        for (JsonNode column : version.path("additionalPrinterColumns")) if (column.path("name").asText().equals(name)) return column;
+        throw new AssertionError("no printer column " + name);
+    }
+
+    private static JsonNode value(JsonNode object, String jsonPath) {
+        JsonNode value = object;
+        for (String part : jsonPath.substring(1).split("\\.")) value = value.path(part);
+        return value;
+    }
+
+    /** Every property the schema declares is a field of the record (or a property it derives), with a type that holds it. */
     private static void assertSchemaMatches(Class<?> record, JsonNode schema) {
         Map<String, Class<?>> fields = new java.util.HashMap<>();
         for (RecordComponent c : record.getRecordComponents()) fields.put(c.getName(), c.getType());
+        for (java.lang.reflect.Method m : record.getMethods()) {
+            com.fasterxml.jackson.annotation.JsonProperty derived = m.getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+            if (derived != null && m.getParameterCount() == 0) fields.put(derived.value(), m.getReturnType());
+        }
         schema.path("properties").fields().forEachRemaining(p -> {
             Class<?> type = fields.get(p.getKey());
             assertNotNull(type, record.getSimpleName() + " has no field " + p.getKey() + " that the CRD declares");

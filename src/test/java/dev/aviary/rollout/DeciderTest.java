@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.analysis.ArmCounts;
 import dev.aviary.analysis.Observation;
+import dev.aviary.analysis.Outcome;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
@@ -18,6 +19,7 @@ import dev.aviary.traffic.LiveTraffic;
 import dev.aviary.traffic.TrafficSplit;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,7 +66,7 @@ class DeciderTest {
                 row("passing checks hold until minDuration", progressing(0, HEADER, 30), live(HEADER), null, ARMS, HEALTHY, null,
                         Decision.HOLD, Phase.Progressing, 0, "runs at least 1m"),
                 row("passing checks after minDuration advance", progressing(0, HEADER, 60), live(HEADER), null, ARMS, HEALTHY, null,
-                        Decision.ADVANCE, Phase.Progressing, 1, "step 1 passed (1 checks pass): step 2"),
+                        Decision.ADVANCE, Phase.Progressing, 1, "step 1 passed (2 checks pass): step 2"),
                 row("passing the last step promotes", progressing(1, W30, 60), live(W30), null, ARMS, HEALTHY, null,
                         Decision.PROMOTE, Phase.Promoted, 2, "every step passed"),
                 row("a failing check rolls back at once", progressing(1, W30, 30), live(W30), null, ARMS, FAILING, null,
@@ -143,6 +145,20 @@ class DeciderTest {
         assertEquals(row.phase(), t.phase(), t.message());
         assertEquals(row.step(), t.step(), t.message());
         assertTrue(t.message().contains(row.says()), "'" + t.message() + "' should say '" + row.says() + "'");
+    }
+
+    /** "(N checks pass)" counts the lines printed under the decision: the checks and the sample-ratio guard. */
+    @Test
+    void aStepSummaryCountsEveryCheckLinePrintedUnderIt() {
+        for (Transition t : List.of(decide(progressing(0, HEADER, 60), live(HEADER), null, ARMS, HEALTHY, null),
+                decide(progressing(1, W30, 60), live(W30), null, ARMS, HEALTHY, null))) {
+            List<CheckRecord> lines = t.status().checks();
+            assertTrue(lines.stream().anyMatch(c -> c.check().equals(StepRules.SAMPLE_RATIO_CHECK)), "the guard is printed too");
+            assertTrue(t.message().contains("(" + lines.size() + " checks pass)"), lines.size() + " lines under '" + t.message() + "'");
+        }
+        List<CheckRecord> undecidedGuard = List.of(new CheckRecord("errors", Outcome.PASS, "", null, true),
+                new CheckRecord(StepRules.SAMPLE_RATIO_CHECK, Outcome.INCONCLUSIVE, "", null, true));
+        assertEquals("1 check passes; sample-ratio INCONCLUSIVE", StepRules.tally(undecidedGuard), "each line accounted for");
     }
 
     @Test

@@ -46,8 +46,12 @@ class SandboxCommandTest {
                 + " version=resnet101"), out);
         assertTrue(out.contains("Time runs 5x faster than real time"), out);
         assertTrue(out.contains("interval 10s → 2s, steps 1m/1m/1m/10s → 12s/12s/12s/2s"), out);
+        // what starts is said as it starts, before the first decision
+        inOrder(out, "starting a mock Kubernetes API server", "starting the mesh simulator", "starting Prometheus",
+                "starting the Aviary daemon", "START step 1/4");
         inOrder(out, "START step 1/4 (100/0 + header user-group=canary)", "ADVANCE step 2/4 (70/30)", "ADVANCE step 3/4 (50/50)",
                 "PROMOTE step 4/4 (0/100)", "default/image-classifier       Promoted", "as expected (good)");
+        assertCheckCountsMatchTheLinesPrinted(out);
 
         // the tutorial's VirtualService: the weights moved, and nothing else (the header route is gone again)
         Map<String, Object> expected = tutorialVirtualService();
@@ -58,6 +62,26 @@ class SandboxCommandTest {
         assertEquals("Promoted", status(rollout).get("phase"));
         assertEquals(100, status(rollout).get("canaryWeight"));
         assertTrue(eventReasons(dump).containsAll(List.of("Start", "Advance", "Promote")), eventReasons(dump).toString());
+        // the CanaryRollout counts steps as the log lines do: from 1, in its history and for the Step column
+        assertEquals(4, status(rollout).get("stepNumber"), "promoted at step 4/4");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> history = (List<Map<String, Object>>) status(rollout).get("history");
+        assertEquals(List.of(1, 2, 3, 4), history.stream().map(h -> h.get("stepNumber")).toList(), "START 1/4, ADVANCE 2/4 and 3/4, PROMOTE 4/4");
+    }
+
+    /** Each "(N checks pass)" summary is followed by exactly N check lines. */
+    static void assertCheckCountsMatchTheLinesPrinted(String out) {
+        List<String> lines = out.lines().toList();
+        int summaries = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("passed \\((\\d+) checks pass\\)").matcher(lines.get(i));
+            if (!m.find()) continue;
+            summaries++;
+            int checkLines = 0;
+            while (i + 1 + checkLines < lines.size() && lines.get(i + 1 + checkLines).startsWith("    ")) checkLines++;
+            assertEquals(Integer.parseInt(m.group(1)), checkLines, "check lines under: " + lines.get(i));
+        }
+        assertTrue(summaries >= 3, "two advances and a promotion summarise their checks:\n" + out);
     }
 
     @Test
