@@ -12,7 +12,7 @@ import java.util.List;
 public record RolloutView(String namespace, String name, String target, Phase phase, int step, int canaryWeight,
         Decision lastDecision, String message, String stepStartedAt, List<CheckRecord> checks, List<HistoryEntry> history) {
 
-    static RolloutView of(CanaryRollout cr) {
+    public static RolloutView of(CanaryRollout cr) {
         RolloutStatus s = cr.getStatus();
         return new RolloutView(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), cr.getSpec().target(), s.phase(),
                 s.step() + 1, s.canaryWeight(), s.lastDecision(), s.message(), s.stepStartedAt(), s.checks(), s.history());

@@ -5,7 +5,7 @@ import io.quarkus.runtime.Quarkus;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
-@CommandLine.Command(name = "run", description = "Run the daemon: judge and move every policy's rollout until stopped.")
+@CommandLine.Command(name = "run", mixinStandardHelpOptions = true, description = "Run the daemon: judge and move every policy's rollout until stopped.")
 public class RunCommand implements Callable<Integer> {
 
     private final Engine engine;

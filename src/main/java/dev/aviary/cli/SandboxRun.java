@@ -44,20 +44,25 @@ public class SandboxRun {
     /** How often a rollout that is still running says where it stands: decisions alone can be 20 s apart. */
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     private static final int PROGRESS_WIDTH = 140;
+    /** Set by {@link SandboxCommands} to the kubeconfig it wrote for the sandbox's API server. */
+    static final String KUBECONFIG_PROPERTY = "aviary-sandbox.kubeconfig";
 
     private final Engine engine;
     private final RolloutRepository rollouts;
     private final KubernetesClient client;
     private final Optional<String> sandboxApiServer;
+    private final Optional<String> kubeconfig;
     private final int httpPort;
 
     public SandboxRun(Engine engine, RolloutRepository rollouts, KubernetesClient client,
             @ConfigProperty(name = API_SERVER_PROPERTY) Optional<String> sandboxApiServer,
+            @ConfigProperty(name = KUBECONFIG_PROPERTY) Optional<String> kubeconfig,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.engine = engine;
         this.rollouts = rollouts;
         this.client = client;
         this.sandboxApiServer = sandboxApiServer;
+        this.kubeconfig = kubeconfig;
         this.httpPort = httpPort;
     }
 
@@ -77,7 +82,10 @@ public class SandboxRun {
             return 2;
         }
         describeTime(r, out);
-        out.printf("Time limit: %s. Status page: http://127.0.0.1:%d/ (JSON: /api/rollouts)%n%n", Durations.format(limit), httpPort);
+        out.printf("Time limit: %s. Status page: http://127.0.0.1:%d/ (JSON: /api/rollouts)%n", Durations.format(limit), httpPort);
+        kubeconfig.ifPresent(k -> out.printf("From another shell: ./aviary status --sandbox, ./aviary pause --sandbox NS/NAME"
+                + " (kubectl: export KUBECONFIG=%s)%n", k));
+        out.println();
         out.flush();
         Instant start = Instant.now();
         Map<String, Phase> phases = new LinkedHashMap<>();

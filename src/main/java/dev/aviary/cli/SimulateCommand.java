@@ -29,7 +29,7 @@ import picocli.CommandLine;
 
 @CommandLine.Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Seeded Monte-Carlo of many rollouts of a policy: aviary's judge, flagger, flagger-tuned (its success-rate"
-                + " minimum calibrated to <= 1% A/A false rollbacks per scenario), argo-style, kayenta-style and an SPRT floor side"
+                + " minimum calibrated to <= 1%% A/A false rollbacks per scenario), argo-style, kayenta-style and an SPRT floor side"
                 + " by side on the same simulated traffic. Prints false-rollback rate, power, time to rollback or promotion, and"
                 + " failed requests (all the canary's, and those users received).")
 public class SimulateCommand implements Callable<Integer> {
