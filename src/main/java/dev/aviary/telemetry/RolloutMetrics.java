@@ -8,13 +8,15 @@ import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutStatus;
 import dev.aviary.rollout.TickListener;
-import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -27,22 +29,43 @@ import java.util.stream.Collectors;
  */
 public final class RolloutMetrics implements TickListener {
 
-    /** What the last tick of one rollout left, with the e-value its checks fail at. */
-    private record Heard(String namespace, String name, RolloutStatus status, double threshold) {}
+    /** What the last tick of one rollout left, with its policy (for the e-values its checks fail at). */
+    private record Heard(Policy policy, RolloutStatus status) {
+        String namespace() {
+            return policy.namespace();
+        }
+
+        String name() {
+            return policy.name();
+        }
+
+        /**
+         * The e-value at which a check fails, as rollout.StepRules spends alpha: split evenly over the policy's checks;
+         * the sample-ratio guard (a verdict of no policy check) splits its share again over the steps, and pauses.
+         */
+        double threshold(String check) {
+            double perCheck = Math.max(1, policy.checks().size()) / policy.alpha();
+            boolean policyCheck = policy.checks().stream().anyMatch(c -> c.name().equals(check));
+            return policyCheck ? perCheck : perCheck * Math.max(1, policy.steps().size());
+        }
+    }
 
     private final Telemetry telemetry;
     private final Supplier<Collection<Policy>> policies;
     private final Map<String, Heard> rollouts = new ConcurrentHashMap<>();
-    private final Counter decisions;
+    /** Decisions per rollout, kept here rather than in a Counter so they are forgotten with the rollout, in the same scrape. */
+    private final Map<String, Map<Decision, LongAdder>> decisions = new ConcurrentHashMap<>();
 
     /** @param policies the policies in force: a rollout whose policy is no longer among them is forgotten */
     public RolloutMetrics(Telemetry telemetry, Supplier<Collection<Policy>> policies) {
         this.telemetry = telemetry;
         this.policies = policies;
         var registry = telemetry.registry();
-        decisions = Counter.builder().name("aviary_decisions_total")
-                .help("Decisions by rollout and kind, one per tick (hold included)")
-                .labelNames("namespace", "rollout", "decision").register(registry);
+        CounterWithCallback.builder().name("aviary_decisions_total").help("Decisions by rollout and kind, one per tick (hold included)")
+                .labelNames("namespace", "rollout", "decision")
+                .callback(cb -> heard().forEach(h -> decisions.getOrDefault(h.policy().key(), Map.of())
+                        .forEach((d, n) -> cb.call(n.sum(), h.namespace(), h.name(), d.name()))))
+                .register(registry);
         GaugeWithCallback.builder().name("aviary_rollouts").help("Rollouts in each phase").labelNames("phase")
                 .callback(cb -> {
                     Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
@@ -64,32 +87,42 @@ public final class RolloutMetrics implements TickListener {
                 });
         perCheck("aviary_check_evalue", "The check's e-value (evidence against the canary, multiplied across steps)", null,
                 (h, c, cb) -> {
-                    Double e = c.evidence() == null ? null : c.evidence().eValue();
-                    if (e != null && !e.isNaN()) cb.call(e, h.namespace(), h.name(), c.check());
+                    Double e = eValue(c);
+                    if (e != null) cb.call(e, h.namespace(), h.name(), c.check());
                 });
-        perCheck("aviary_check_evalue_threshold", "The e-value at which the check fails: 1/alpha, alpha split over the checks",
-                null, (h, c, cb) -> cb.call(h.threshold(), h.namespace(), h.name(), c.check()));
+        perCheck("aviary_check_evalue_threshold", "The e-value at which the check fails: 1/alpha, alpha split over the checks "
+                + "(and over the steps for the sample-ratio guard)", null, (h, c, cb) -> {
+                    if (eValue(c) != null) cb.call(h.threshold(c.check()), h.namespace(), h.name(), c.check());
+                });
     }
 
     @Override
     public void ticked(Policy policy, RolloutController.TickResult result) {
-        // as rollout.StepRules spends it: alpha split evenly over the checks
-        double threshold = Math.max(1, policy.checks().size()) / policy.alpha();
-        rollouts.put(policy.key(), new Heard(policy.namespace(), policy.name(), result.status(), threshold));
-        decisions.labelValues(policy.namespace(), policy.name(), result.decision().name()).inc();
+        rollouts.put(policy.key(), new Heard(policy, result.status()));
+        decisions.computeIfAbsent(policy.key(), k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(result.decision(), d -> new LongAdder()).increment();
     }
 
-    /** The rollouts to report: none on a standby replica; those of policies in force, the others forgotten. */
+    /** The check's e-value; null for checks judged otherwise (thresholds, Mann-Whitney, drift p-values). */
+    private static Double eValue(CheckRecord c) {
+        Double e = c.evidence() == null ? null : c.evidence().eValue();
+        return e == null || e.isNaN() ? null : e;
+    }
+
+    /** The rollouts whose state to report: none on a standby replica (its last view would count them twice). */
     private Collection<Heard> current() {
-        Set<String> live = policies.get().stream().map(Policy::key).collect(Collectors.toSet());
-        rollouts.keySet().stream().filter(k -> !live.contains(k)).toList().forEach(this::forget);
-        return telemetry.leading() ? rollouts.values() : Set.of();
+        return telemetry.leading() ? heard() : Set.of();
     }
 
-    private void forget(String key) {
-        Heard h = rollouts.remove(key);
-        if (h == null) return;
-        for (Decision d : Decision.values()) decisions.remove(h.namespace(), h.name(), d.name());
+    /** The rollouts heard of, of the policies in force: the others are forgotten, their decisions with them. */
+    private Collection<Heard> heard() {
+        Set<String> live = policies.get().stream().map(Policy::key).collect(Collectors.toSet());
+        for (String key : List.copyOf(rollouts.keySet())) {
+            if (live.contains(key)) continue;
+            rollouts.remove(key);
+            decisions.remove(key);
+        }
+        return rollouts.values();
     }
 
     private interface RolloutSeries {

@@ -72,10 +72,17 @@ class RolloutMetricsTest extends RolloutFixture {
         // alpha 0.01 over one check: the errors check fails at an e-value of 100
         assertEquals(100, advanced.value("aviary_check_evalue_threshold", rollout("check", "errors")), 1e-9);
         assertTrue(advanced.value("aviary_check_evalue", rollout("check", "errors")) < 100);
+        assertEquals(List.of(), advanced.find("aviary_check_evalue_threshold", rollout("check", "sample-ratio")),
+                "the header step does not fix the canary's share: the guard has no e-value, so no threshold either");
 
+        clock.advance(Duration.ofSeconds(40)); // past the step's first interval, when the sample-ratio guard starts counting
         assertEquals(Decision.HOLD, c.tick(policy).decision());
         c.tick(policy);
-        assertEquals(2, scrape().value("aviary_decisions_total", rollout("decision", "HOLD")), "every tick counts its decision");
+        Scrape held = scrape();
+        assertEquals(2, held.value("aviary_decisions_total", rollout("decision", "HOLD")), "every tick counts its decision");
+        // the sample-ratio guard spends the check's alpha over the policy's three steps
+        assertEquals(300, held.value("aviary_check_evalue_threshold", rollout("check", "sample-ratio")), 1e-9);
+        assertTrue(held.value("aviary_check_evalue", rollout("check", "sample-ratio")) < 300);
 
         metrics.errors = new Observation.Counts(new ArmCounts(7000, 70), new ArmCounts(3000, 150));
         assertEquals(Decision.ROLLBACK, c.tick(policy).decision());
