@@ -22,10 +22,16 @@ import dev.aviary.shadow.ReplayMeasure;
 import dev.aviary.shadow.Protocols;
 import dev.aviary.shadow.ShadowSource;
 import dev.aviary.shadow.StoredRequests;
+import dev.aviary.telemetry.KubernetesRequests;
+import dev.aviary.telemetry.RolloutMetrics;
+import dev.aviary.telemetry.Telemetry;
 import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import dev.aviary.traffic.kserve.KServeRouter;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.Typed;
@@ -49,6 +55,22 @@ public class Beans {
     @Singleton
     Redactor redactor() {
         return new Redactor();
+    }
+
+    /**
+     * Quarkus' client as its producer builds it (its Config, its serialization, the HTTP client factory fabric8 finds),
+     * plus a count of every request by verb, resource and code for Aviary's own metrics.
+     */
+    @Produces
+    @Singleton
+    KubernetesClient kubernetesClient(KubernetesSerialization serialization, Config config, Telemetry telemetry) {
+        return new KubernetesClientBuilder().withKubernetesSerialization(serialization).withConfig(config)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(KubernetesRequests.NAME, new KubernetesRequests(telemetry)))
+                .build();
+    }
+
+    void closeKubernetesClient(@Disposes KubernetesClient client) {
+        client.close();
     }
 
     @Produces
@@ -78,11 +100,11 @@ public class Beans {
 
     @Produces
     @Singleton
-    Outbox outbox(KubernetesClient client, EngineConfig config, Redactor redactor) {
+    Outbox outbox(KubernetesClient client, EngineConfig config, Redactor redactor, Telemetry telemetry) {
         ChannelSecrets secrets = new ChannelSecrets(new KubernetesSecrets(client), redactor);
         HttpDelivery http = new HttpDelivery();
         return new Outbox(List.of(new KubernetesEvents(client), new LogChannel(), new SlackChannel(secrets, http, config.statusUrl().orElse(null)),
-                new WebhookChannel(secrets, http)), redactor, 1_000, 4, 500);
+                new WebhookChannel(secrets, http)), redactor, 1_000, 4, 500, telemetry);
     }
 
     void closeOutbox(@Disposes Outbox outbox) {
@@ -111,8 +133,8 @@ public class Beans {
     @Produces
     @Singleton
     RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, CheckTypes checks,
-            Outbox outbox, Clock clock) {
+            Outbox outbox, Clock clock, RolloutMetrics rolloutMetrics) {
         Notifier notifier = outbox;
-        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock);
+        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock, rolloutMetrics);
     }
 }

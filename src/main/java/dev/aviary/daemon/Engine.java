@@ -9,6 +9,7 @@ import java.util.List;
 import dev.aviary.rollout.FailureLog;
 import dev.aviary.rollout.RolloutConflict;
 import dev.aviary.rollout.RolloutController;
+import dev.aviary.telemetry.Telemetry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
@@ -17,6 +18,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +48,7 @@ public class Engine {
     private final EngineConfig config;
     private final KubernetesClient client;
     private final Clock clock;
+    private final Telemetry telemetry;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean leading = new AtomicBoolean();
     /** Readiness: the policy directory was read once, and this replica runs for the Lease (or needs none). */
@@ -63,6 +66,14 @@ public class Engine {
     private CompletableFuture<?> election;
 
     public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock) {
+        this(policies, controller, config, client, clock, new Telemetry());
+    }
+
+    @Inject
+    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock,
+            Telemetry telemetry) {
+        this.telemetry = telemetry;
+        telemetry.leaderFrom(this::leading);
         this.policies = policies;
         this.controller = controller;
         this.config = config;
@@ -171,27 +182,39 @@ public class Engine {
         Instant now = clock.instant();
         lastHeartbeat = now;
         if (!now.isBefore(nextReload)) reload();
-        if (!leading.get()) return;
+        if (!leading.get()) {
+            due.clear(); // a replica that leads again ticks at once, and its ticks' lag counts from then
+            return;
+        }
         for (Policy p : policies.active()) {
-            if (now.isBefore(due.getOrDefault(p.key(), Instant.EPOCH)) || !inFlight.add(p.key())) continue;
+            Instant dueAt = due.get(p.key());
+            if ((dueAt != null && now.isBefore(dueAt)) || !inFlight.add(p.key())) continue;
             due.put(p.key(), now.plus(p.interval()));
-            workers.execute(() -> runTick(p));
+            workers.execute(() -> runTick(p, dueAt));
         }
     }
 
-    private void runTick(Policy p) {
+    /** @param dueAt when the tick was due; null for a policy's first tick here, which has no schedule to be late on */
+    private void runTick(Policy p, Instant dueAt) {
+        long start = System.nanoTime();
+        String result = null;
         try {
             if (!leading()) return; // stopped or lost the Lease since the tick was queued
+            if (dueAt != null) telemetry.tickLate(Duration.between(dueAt, clock.instant()));
             controller.tick(p);
+            result = "ok";
             failures.recovered(p.key());
         } catch (RolloutConflict e) {
+            result = "conflict";
             LOG.debugf("%s: %s; the next tick re-reads", p.key(), e.getMessage());
         } catch (RuntimeException e) {
+            result = "failed";
             // the controller holds and counts what a tick did not expect; what reaches here is the CanaryRollout
             // itself out of reach (API server down, RBAC): nothing to record it in, so say it once per message
             failures.failed(p.key(), "tick failed, the next tick retries", e);
         } finally {
             inFlight.remove(p.key());
+            if (result != null) telemetry.ticked(Duration.ofNanos(System.nanoTime() - start), result);
         }
     }
 

@@ -44,14 +44,29 @@ public final class Outbox implements Notifier, AutoCloseable {
         }
     }
 
+    /** What became of each delivery, per channel (Aviary's own metrics listen here); must return at once. */
+    public interface Watch {
+        enum Result { DELIVERED, FAILED, DROPPED }
+
+        Watch NONE = (channel, result) -> { };
+
+        void delivery(String channel, Result result);
+    }
+
     private static final Logger LOG = Logger.getLogger(Outbox.class);
 
     private final List<Lane> lanes;
     private final Redactor redactor;
     private final int attempts;
     private final long firstBackoffMs;
+    private final Watch watch;
 
     public Outbox(List<Channel> channels, Redactor redactor, int queueSize, int attempts, long firstBackoffMs) {
+        this(channels, redactor, queueSize, attempts, firstBackoffMs, Watch.NONE);
+    }
+
+    public Outbox(List<Channel> channels, Redactor redactor, int queueSize, int attempts, long firstBackoffMs, Watch watch) {
+        this.watch = watch;
         this.redactor = redactor;
         this.attempts = attempts;
         this.firstBackoffMs = firstBackoffMs;
@@ -67,6 +82,7 @@ public final class Outbox implements Notifier, AutoCloseable {
                 lane.executor.execute(() -> deliverAll(lane.channel, clean));
             } catch (RejectedExecutionException e) {
                 LOG.warnf("notification queue of %s is full; dropped: %s", lane.channel.name(), clean.headline());
+                watch.delivery(lane.channel.name(), Watch.Result.DROPPED);
             }
         }
     }
@@ -77,6 +93,7 @@ public final class Outbox implements Notifier, AutoCloseable {
             deliveries = channel.deliveries(event);
         } catch (RuntimeException e) {
             LOG.warnf("%s: cannot deliver %s (%s)", channel.name(), event.headline(), reason(e));
+            watch.delivery(channel.name(), Watch.Result.FAILED);
             return;
         }
         for (Delivery d : deliveries) {
@@ -90,11 +107,13 @@ public final class Outbox implements Notifier, AutoCloseable {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 delivery.send().run();
+                watch.delivery(channel.name(), Watch.Result.DELIVERED);
                 return;
             } catch (Exception e) {
                 if (attempt == attempts) {
                     LOG.warnf("%s: gave up on %s after %d attempts: %s (%s)", channel.name(), delivery.destination(), attempts,
                             event.headline(), reason(e));
+                    watch.delivery(channel.name(), Watch.Result.FAILED);
                     return;
                 }
                 try {

@@ -21,6 +21,8 @@ import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.sandbox.Sandbox;
+import dev.aviary.telemetry.Dashboard;
+import dev.aviary.telemetry.Scrape;
 import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.api.model.Event;
@@ -252,6 +254,31 @@ class RolloutEndToEndTest {
         assertNotEquals(-1, body.indexOf("\"phase\""));
         assertTrue(!body.toLowerCase().contains("token") && !body.toLowerCase().contains("secret"), body);
         given().get("/q/health/live").then().statusCode(200).body("checks.find { it.name == 'rollout-engine' }.data.leading", equalTo(true));
+    }
+
+    @Test
+    @Order(7)
+    void aviarysOwnMetricsTellWhatHappenedAndTheDashboardReadsOnlyThem() throws Exception {
+        Scrape s = Scrape.parse(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        String[] classifier = {"namespace", "default", "rollout", "image-classifier"};
+        String[] fraud = {"namespace", "payments", "rollout", "fraud-detector"};
+        assertEquals(100, s.value("aviary_rollout_canary_weight", classifier));
+        assertEquals(0, s.value("aviary_rollout_canary_weight", fraud));
+        assertEquals(1, s.value("aviary_rollout_phase", "namespace", "payments", "rollout", "fraud-detector", "phase", "RolledBack"));
+        assertEquals(1, s.value("aviary_decisions_total", "namespace", "payments", "rollout", "fraud-detector", "decision", "ROLLBACK"));
+        assertEquals(2, s.value("aviary_decisions_total", "namespace", "default", "rollout", "image-classifier", "decision", "ADVANCE"));
+        assertEquals(1, s.value("aviary_check_outcome", "namespace", "payments", "rollout", "fraud-detector", "check", "errors", "outcome", "FAIL"));
+        assertTrue(s.value("aviary_check_evalue", "namespace", "payments", "rollout", "fraud-detector", "check", "errors")
+                >= s.value("aviary_check_evalue_threshold", "namespace", "payments", "rollout", "fraud-detector", "check", "errors"));
+        assertTrue(s.value("aviary_rollouts", "phase", "Promoted") >= 1 && s.value("aviary_rollouts", "phase", "RolledBack") >= 1);
+        assertTrue(s.sum("aviary_decisions_total", "namespace", "search", "rollout", "ranker", "decision", "PAUSE") >= 1, "the person's weights paused it");
+        assertEquals(1, s.value("aviary_leader"));
+        assertTrue(s.sum("aviary_prometheus_query_errors_total", "reason", "unavailable") > 0, "test 2's Prometheus outage is counted");
+        assertTrue(s.sum("aviary_kubernetes_requests_total", "verb", "patch", "resource", "virtualservices") > 0);
+        assertTrue(s.sum("aviary_notifications_total", "channel", "kubernetes-events", "result", "delivered") > 0);
+        assertTrue(s.value("aviary_tick_duration_seconds_count", "result", "ok") > 0 && s.value("aviary_tick_lag_seconds_count") > 0);
+        s.promtool();
+        Dashboard.read().assertReadsOnly(s);
     }
 
     // --- helpers -------------------------------------------------------------------------------------------

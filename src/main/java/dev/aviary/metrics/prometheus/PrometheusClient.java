@@ -64,11 +64,13 @@ public class PrometheusClient {
     private final String urlProblem;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
+    private final QueryWatch watch;
 
     @Inject
-    public PrometheusClient(PrometheusConfig config, Redactor redactor) {
+    public PrometheusClient(PrometheusConfig config, Redactor redactor, QueryWatch watch) {
         this.config = config;
         this.redactor = redactor;
+        this.watch = watch;
         String credentials = credentials(config.url());
         if (credentials != null) {
             redactor.register(credentials);
@@ -92,11 +94,34 @@ public class PrometheusClient {
         this(config, new Redactor());
     }
 
+    /** For tools and tests that build a client without CDI and watch no query. */
+    public PrometheusClient(PrometheusConfig config, Redactor redactor) {
+        this(config, redactor, QueryWatch.NONE);
+    }
+
     @Timeout(10_000)
     @Retry(maxRetries = 2, delay = 200, abortOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.75, delay = 3_000,
             skipOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
     public List<Sample> query(String promql) throws PrometheusException {
+        long start = System.nanoTime();
+        QueryWatch.Failure failure = QueryWatch.Failure.UNAVAILABLE;
+        try {
+            List<Sample> samples = send(promql);
+            failure = null;
+            return samples;
+        } catch (PrometheusException.BadQuery e) {
+            failure = QueryWatch.Failure.BAD_QUERY;
+            throw e;
+        } catch (PrometheusException.Misconfigured e) {
+            failure = QueryWatch.Failure.MISCONFIGURED;
+            throw e;
+        } finally {
+            watch.queried((System.nanoTime() - start) / 1e9, failure);
+        }
+    }
+
+    private List<Sample> send(String promql) throws PrometheusException {
         if (urlProblem != null) throw new PrometheusException.Misconfigured(urlProblem);
         String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(config.timeout()).GET();
