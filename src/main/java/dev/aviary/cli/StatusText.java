@@ -54,8 +54,8 @@ final class StatusText {
         }
         sb.append("History (newest last):").append(r.path("history").isEmpty() ? " none" : "").append('\n');
         for (JsonNode h : r.path("history")) {
-            // history records the 0-based step index; people count steps from 1, as the status's step does
-            sb.append(String.format("  %-24s %-9s step %-3d %4s  %s%n", text(h, "at"), text(h, "decision"), h.path("step").asInt() + 1,
+            // history entries carry the step as people count it (from 1), as the status's step does
+            sb.append(String.format("  %-24s %-9s step %-3d %4s  %s%n", text(h, "at"), text(h, "decision"), h.path("stepNumber").asInt(),
                     h.path("canaryWeight").asInt() + "%", oneLine(text(h, "message"))));
         }
         return sb.toString().stripTrailing();
