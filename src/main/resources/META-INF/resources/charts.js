@@ -103,17 +103,18 @@ const AviaryCharts = (() => {
         `<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">no estimate yet</text>`, [], time,
         `${rollout} ${check}: no estimate yet`);
     }
-    // the range follows the estimates and the finite bounds, clipped to 4x the estimates' range so one wide early bound
-    // does not flatten the rest
+    // the range shows every estimate and the latest bounds in full; earlier, wider bounds run off the chart
+    // (an unbounded latest side falls back to the widest finite bound seen)
     const ests = series.map(e => e.est);
-    const span = Math.max(Math.max(...ests) - Math.min(...ests), Math.abs(Math.max(...ests)) * 0.2, 1e-6);
-    const lo = Math.max(Math.min(...series.map(e => e.lo ?? e.est)), Math.min(...ests) - 2 * span);
-    const hi = Math.min(Math.max(...series.map(e => e.hi ?? e.est)), Math.max(...ests) + 2 * span);
+    const last = series[series.length - 1];
+    const finite = k => series.map(e => e[k]).filter(v => v !== null);
+    let lo = Math.min(...ests, last.lo ?? Math.min(...finite('lo'), ...ests));
+    let hi = Math.max(...ests, last.hi ?? Math.max(...finite('hi'), ...ests));
+    if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; } // a flat line gets some room
     const y = v => M.top + (1 - (Math.min(Math.max(v, lo), hi) - lo) / ((hi - lo) || 1)) * PLOT_H;
     const upper = series.map((e, i) => `${i ? 'L' : 'M'}${time.x(e.at)},${y(e.hi ?? hi)}`).join('');
     const lower = series.slice().reverse().map(e => `L${time.x(e.at)},${y(e.lo ?? lo)}`).join('');
     const line = series.map((e, i) => `${i ? 'L' : 'M'}${time.x(e.at)},${y(e.est)}`).join('');
-    const last = series[series.length - 1];
     const ticks = [[y(hi), fmt(hi)], [y((hi + lo) / 2), fmt((hi + lo) / 2)], [y(lo), fmt(lo)]];
     return frame('estimate-chart', { rollout, check, points: series.length, last: last.est },
       `<path class="bounds" d="${upper}${lower}Z"/><path class="estimate-line" d="${line}"/>`, ticks, time,

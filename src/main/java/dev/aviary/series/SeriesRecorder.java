@@ -3,7 +3,9 @@ package dev.aviary.series;
 import dev.aviary.analysis.Evidence;
 import dev.aviary.policy.Policy;
 import dev.aviary.rollout.CheckRecord;
+import dev.aviary.policy.CheckSpec;
 import dev.aviary.rollout.Decider;
+import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.HistoryEntry;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutStatus;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Keeps, in memory, a bounded time series per rollout for the status page: every tick's weight, phase, decision and
@@ -47,7 +50,14 @@ public final class SeriesRecorder implements TickListener {
         RolloutStatus status = result.status();
         if (status == null) return;
         series.keySet().retainAll(Set.copyOf(livePolicies.get()));
-        seriesOf(policy.key()).add(point(policy, result, clock.instant().toString()), status.history());
+        seriesOf(policy.key()).add(point(policy, result, clock.instant().toString()), before(result));
+    }
+
+    /** The history before this tick: a tick that decided something appended its own entry, which its point shows. */
+    private static List<HistoryEntry> before(RolloutController.TickResult result) {
+        List<HistoryEntry> h = result.status().history();
+        boolean own = result.decision() != Decision.HOLD && !h.isEmpty() && h.get(h.size() - 1).decision() == result.decision();
+        return own ? h.subList(0, h.size() - 1) : h;
     }
 
     /** Who asked for which control through the API, kept next to the rollout's points. */
@@ -72,13 +82,15 @@ public final class SeriesRecorder implements TickListener {
         RolloutStatus status = result.status();
         // the alpha share the judges are given in this step: 1/alpha is the e-value at which a check fails
         double alpha = Decider.stepContext(policy, Math.max(0, Math.min(status.step(), policy.steps().size() - 1))).alpha();
-        List<CheckPoint> checks = status.checks().stream().map(c -> checkPoint(c, alpha)).toList();
+        // the policy's own checks share its alpha; other verdicts (the sample-ratio guard) judge at their own level
+        Set<String> own = policy.checks().stream().map(CheckSpec::name).collect(Collectors.toSet());
+        List<CheckPoint> checks = status.checks().stream().map(c -> checkPoint(c, own.contains(c.check()) ? alpha : null)).toList();
         return new SeriesPoint(at, status.phase(), status.step() + 1, status.canaryWeight(), result.decision(), false, checks);
     }
 
-    private static CheckPoint checkPoint(CheckRecord c, double alpha) {
+    private static CheckPoint checkPoint(CheckRecord c, Double alpha) {
         Evidence e = c.evidence() == null ? Evidence.NONE : c.evidence();
-        return new CheckPoint(c.check(), c.outcome(), e.eValue(), e.eValue() == null ? null : 1 / alpha, e.estimate(), e.lower(),
-                e.upper());
+        return new CheckPoint(c.check(), c.outcome(), e.eValue(), e.eValue() == null || alpha == null ? null : 1 / alpha, e.estimate(),
+                e.lower(), e.upper());
     }
 }

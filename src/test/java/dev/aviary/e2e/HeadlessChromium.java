@@ -128,7 +128,13 @@ final class HeadlessChromium implements AutoCloseable {
     void screenshot(Path png, int maxHeight) throws IOException {
         int height = Math.min(maxHeight, script("return document.documentElement.scrollHeight;").asInt() + 20);
         send("POST", path("/window/rect"), json.createObjectNode().put("width", 1400).put("height", height));
+        script("window.scrollTo(0, 0);");
         Files.write(png, Base64.getDecoder().decode(send("GET", path("/screenshot"), null).asText()));
+    }
+
+    /** A PNG of the element {@code css} alone, at full resolution. */
+    void screenshot(Path png, String css) throws IOException {
+        Files.write(png, Base64.getDecoder().decode(send("GET", path("/element/" + element(css) + "/screenshot"), null).asText()));
     }
 
     private String element(String css) {

@@ -38,7 +38,8 @@ class SeriesRecorderTest {
         Policy policy = CLASSIFIER;
         recorder.ticked(policy, tick(Decision.HOLD, 1, 30, List.of(
                 new CheckRecord("errors", Outcome.INCONCLUSIVE, "so far", evidence(3.5, 1.2, 0.8, 1.9), true),
-                new CheckRecord("p99", Outcome.PASS, "ok", new Evidence(null, null, 500L, 2L, 0.004, 0.001, 0.009, null, null), true)),
+                new CheckRecord("p99", Outcome.PASS, "ok", new Evidence(null, null, 500L, 2L, 0.004, 0.001, 0.009, null, null), true),
+                new CheckRecord("sample-ratio", Outcome.PASS, "ok", evidence(0.5, 0.3, 0.28, 0.32), true)),
                 List.of()));
 
         SeriesPoint p = recorder.series("default", "image-classifier", List.of()).points().get(0);
@@ -55,6 +56,21 @@ class SeriesRecorderTest {
         assertNull(p99.eValue());
         assertNull(p99.threshold(), "no e-value, no threshold to draw");
         assertEquals(0.009, p99.upper());
+        CheckPoint guard = p.checks().get(2);
+        assertEquals(0.5, guard.eValue());
+        assertNull(guard.threshold(), "the sample-ratio guard is not one of the policy's checks: it does not fail at their 1/alpha");
+    }
+
+    @Test
+    void aTicksOwnDecisionIsItsPointNotARestoredOne() {
+        SeriesRecorder recorder = new SeriesRecorder(CLOCK, () -> live, 100);
+        List<HistoryEntry> history = List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 0, 0, "started"),
+                new HistoryEntry("2026-12-06T20:00:00Z", Decision.ADVANCE, 1, 30, "advanced"));
+        recorder.ticked(CLASSIFIER, tick(Decision.ADVANCE, 1, 30, List.of(), history));
+
+        Series s = recorder.series("default", "image-classifier", List.of());
+        assertEquals(1, s.restored(), "only the START before this daemon's first tick is restored");
+        assertEquals(List.of(Decision.START, Decision.ADVANCE), s.points().stream().map(SeriesPoint::decision).toList());
     }
 
     @Test
