@@ -5,6 +5,7 @@ import dev.aviary.notify.kubernetes.KubernetesEvents;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.CanaryRollout;
 import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.series.SeriesRecorder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotFoundException;
@@ -43,12 +44,15 @@ public class RolloutResource {
     private final PolicyStore policies;
     private final ControlGate gate;
     private final KubernetesEvents events;
+    private final SeriesRecorder series;
 
-    public RolloutResource(RolloutRepository rollouts, PolicyStore policies, ControlGate gate, KubernetesEvents events) {
+    public RolloutResource(RolloutRepository rollouts, PolicyStore policies, ControlGate gate, KubernetesEvents events,
+            SeriesRecorder series) {
         this.rollouts = rollouts;
         this.policies = policies;
         this.gate = gate;
         this.events = events;
+        this.series = series;
     }
 
     @GET
@@ -99,6 +103,7 @@ public class RolloutResource {
                 continue; // the daemon wrote in between: read again and retry
             }
             recordRequest(namespace, name, action, caller);
+            series.requested(namespace, name, action, caller.user()); // who ordered what, for the status page
             return Response.accepted(Map.of("requested", action, "rollout", namespace + "/" + name, "requestedBy", caller.user()))
                     .build();
         }

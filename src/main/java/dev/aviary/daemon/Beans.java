@@ -13,11 +13,14 @@ import dev.aviary.notify.kubernetes.KubernetesSecrets;
 import dev.aviary.notify.slack.SlackChannel;
 import dev.aviary.notify.webhook.WebhookChannel;
 import dev.aviary.notify.log.LogChannel;
+import dev.aviary.policy.Policy;
 import dev.aviary.policy.PolicyLoader;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.rollout.RolloutRepository;
+import dev.aviary.rollout.TickListener;
 import dev.aviary.secrets.Redactor;
+import dev.aviary.series.SeriesRecorder;
 import dev.aviary.shadow.ReplayMeasure;
 import dev.aviary.shadow.Protocols;
 import dev.aviary.shadow.ShadowSource;
@@ -130,11 +133,19 @@ public class Beans {
         return new RoutedSource(checks, Map.of(ReplayMeasure.class, shadow), prometheus);
     }
 
+    /** Every rollout's recent ticks for the status page, in memory; rollouts whose policy is gone are dropped. */
+    @Produces
+    @Singleton
+    SeriesRecorder series(Clock clock, PolicyStore policies) {
+        return new SeriesRecorder(clock, () -> policies.active().stream().map(Policy::key).toList(), SeriesRecorder.DEFAULT_CAPACITY);
+    }
+
     @Produces
     @Singleton
     RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, CheckTypes checks,
-            Outbox outbox, Clock clock, RolloutMetrics rolloutMetrics) {
+            Outbox outbox, Clock clock, RolloutMetrics rolloutMetrics, SeriesRecorder series) {
         Notifier notifier = outbox;
-        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock, rolloutMetrics);
+        return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock,
+                TickListener.all(List.of(rolloutMetrics, series)));
     }
 }

@@ -13,4 +13,18 @@ public interface TickListener {
     TickListener NONE = (policy, result) -> { };
 
     void ticked(Policy policy, RolloutController.TickResult result);
+
+    /** Every one of {@code listeners}, in order; one that throws does not keep the tick from the others. */
+    static TickListener all(java.util.List<TickListener> listeners) {
+        java.util.List<TickListener> each = java.util.List.copyOf(listeners);
+        return (policy, result) -> {
+            for (TickListener l : each) {
+                try {
+                    l.ticked(policy, result);
+                } catch (RuntimeException e) {
+                    // watching never holds up a rollout, nor another watcher
+                }
+            }
+        };
+    }
 }
