@@ -28,7 +28,7 @@ final class RolloutSeries {
     }
 
     static List<SeriesPoint> restoredPoints(List<HistoryEntry> history) {
-        return history.stream().map(h -> new SeriesPoint(h.at(), null, h.step() + 1, h.canaryWeight(), h.decision(), true, List.of()))
+        return history.stream().map(h -> new SeriesPoint(h.at(), null, h.stepNumber(), h.canaryWeight(), h.decision(), true, List.of()))
                 .toList();
     }
 

@@ -64,8 +64,8 @@ class SeriesRecorderTest {
     @Test
     void aTicksOwnDecisionIsItsPointNotARestoredOne() {
         SeriesRecorder recorder = new SeriesRecorder(CLOCK, () -> live, 100);
-        List<HistoryEntry> history = List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 0, 0, "started"),
-                new HistoryEntry("2026-12-06T20:00:00Z", Decision.ADVANCE, 1, 30, "advanced"));
+        List<HistoryEntry> history = List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 1, 0, "started"),
+                new HistoryEntry("2026-12-06T20:00:00Z", Decision.ADVANCE, 2, 30, "advanced"));
         recorder.ticked(CLASSIFIER, tick(Decision.ADVANCE, 1, 30, List.of(), history));
 
         Series s = recorder.series("default", "image-classifier", List.of());
@@ -77,8 +77,8 @@ class SeriesRecorderTest {
     void aSeriesStartsFromTheRecordedHistoryAndSkipsTicksThatChangedNothing() {
         SeriesRecorder recorder = new SeriesRecorder(CLOCK, () -> live, 100);
         Policy policy = CLASSIFIER;
-        List<HistoryEntry> history = List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 0, 0, "started"),
-                new HistoryEntry("2026-12-06T19:10:00Z", Decision.ADVANCE, 1, 30, "advanced"));
+        List<HistoryEntry> history = List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 1, 0, "started"),
+                new HistoryEntry("2026-12-06T19:10:00Z", Decision.ADVANCE, 2, 30, "advanced"));
         for (int i = 0; i < 5; i++) recorder.ticked(policy, tick(Decision.HOLD, 1, 30, List.of(), history));
         recorder.ticked(policy, tick(Decision.HOLD, 1, 30, List.of(new CheckRecord("errors", Outcome.INCONCLUSIVE, "",
                 evidence(2.0, 1.0, 0.5, 2.0), true)), history));
@@ -119,7 +119,7 @@ class SeriesRecorderTest {
         live.remove("payments/fraud-detector");
         recorder.ticked(CLASSIFIER, tick(Decision.HOLD, 0, 0, List.of(), List.of()));
 
-        Series s = recorder.series("payments", "fraud-detector", List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 0, 0,
+        Series s = recorder.series("payments", "fraud-detector", List.of(new HistoryEntry("2026-12-06T19:00:00Z", Decision.START, 1, 0,
                 "started")));
         assertNull(s.since(), "no live points any more");
         assertEquals(1, s.restored());
