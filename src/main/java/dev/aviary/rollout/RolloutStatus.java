@@ -29,6 +29,9 @@ import java.util.Map;
  * @param memory                per check, what its judge carries across steps (e-value products...)
  * @param checks                the last verdicts
  * @param history               the last decisions, newest last
+ * @param approvedBy            who approved the pause step the rollout is passing (the request's
+ *                              {@code aviary.dev/requested-by}), while the approval waits for the step's evidence;
+ *                              null otherwise
  */
 public record RolloutStatus(
         Phase phase,
@@ -48,7 +51,8 @@ public record RolloutStatus(
         String noDataSince,
         Map<String, Map<String, Double>> memory,
         List<CheckRecord> checks,
-        List<HistoryEntry> history) {
+        List<HistoryEntry> history,
+        String approvedBy) {
 
     public RolloutStatus {
         memory = memory == null ? Map.of() : Map.copyOf(memory);
@@ -59,7 +63,7 @@ public record RolloutStatus(
     /** A rollout of {@code policy} that has not started: what a new CanaryRollout holds. */
     public static RolloutStatus pending(Policy policy) {
         return new RolloutStatus(Phase.Pending, 0, null, null, policy.hash(), null, null, null, 0, null, 0, null,
-                "waiting for the first tick", null, null, Map.of(), List.of(), List.of());
+                "waiting for the first tick", null, null, Map.of(), List.of(), List.of(), null);
     }
 
     public Builder toBuilder() {
@@ -82,6 +86,7 @@ public record RolloutStatus(
         b.memory = memory;
         b.checks = checks;
         b.history = history;
+        b.approvedBy = approvedBy;
         return b;
     }
 
@@ -105,6 +110,7 @@ public record RolloutStatus(
         public Map<String, Map<String, Double>> memory;
         public List<CheckRecord> checks;
         public List<HistoryEntry> history;
+        public String approvedBy;
 
         /** Record {@code live} as what the target has, with no move in flight. */
         public void settle(Weights live) {
@@ -118,7 +124,7 @@ public record RolloutStatus(
 
         public RolloutStatus build() {
             return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, attempts,
-                    applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history);
+                    applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history, approvedBy);
         }
     }
 }

@@ -59,7 +59,7 @@ class RolloutControlAuthTest {
         cr.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NS).build());
         cr.setSpec(new RolloutSpec(NAME, "policies/image-classifier.yaml", "VirtualService/image-classifier"));
         cr.setStatus(new RolloutStatus(Phase.Progressing, 1, null, null, "h", null, null, null, 0, null, 30, null,
-                "at step 2", null, null, Map.of(), List.of(), List.of()));
+                "at step 2", null, null, Map.of(), List.of(), List.of(), null));
         rollouts.resource(cr).create();
     }
 
