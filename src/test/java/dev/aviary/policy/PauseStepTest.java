@@ -92,6 +92,16 @@ class PauseStepTest {
                 "the first traffic step is weight 100", "as soon as the pause before it is approved");
     }
 
+    /** The commented gate in the shipped example is what users copy: uncommented, it must validate and gate at 30%. */
+    @Test
+    void theExamplesCommentedGateWorksUncommented() throws Exception {
+        String example = java.nio.file.Files.readString(ExamplePolicyTest.EXAMPLE);
+        Policy p = loader.parse(replace(example, "    # - pause: {}\n", "    - pause: {}\n"), ExamplePolicyTest.EXAMPLE);
+        assertEquals(Step.Kind.PAUSE, p.steps().get(2).kind());
+        assertEquals(30, p.servedStep(2).canaryWeight());
+        assertEquals(new PolicyLoader().load(ExamplePolicyTest.EXAMPLE).steps().size() + 1, p.steps().size());
+    }
+
     @Test
     void weightsMustStillIncreaseAcrossAPause() {
         List<Problem> ps = problems(gated("    - pause: {}\n    - weight: 40\n"));
