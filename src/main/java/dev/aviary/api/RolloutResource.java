@@ -4,6 +4,7 @@ import dev.aviary.api.auth.Caller;
 import dev.aviary.notify.kubernetes.KubernetesEvents;
 import dev.aviary.policy.PolicyStore;
 import dev.aviary.rollout.CanaryRollout;
+import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutRepository;
 import dev.aviary.series.SeriesRecorder;
 import jakarta.ws.rs.GET;
@@ -35,7 +36,7 @@ import org.jboss.logging.Logger;
 @Produces(MediaType.APPLICATION_JSON)
 public class RolloutResource {
 
-    static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "promote", "restart");
+    static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "promote", "restart", "approve");
     private static final Logger LOG = Logger.getLogger(RolloutResource.class);
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -71,8 +72,9 @@ public class RolloutResource {
     }
 
     /**
-     * Ask for pause, resume, abort, promote or restart, with a Kubernetes bearer token; the daemon acts on its next
-     * tick. The request is recorded with the caller's name (annotation and Event).
+     * Ask for pause, resume, abort, promote, restart or approve, with a Kubernetes bearer token; the daemon acts on its
+     * next tick. The request is recorded with the caller's name (annotation and Event). An approve when no pause step
+     * waits is refused (409) rather than recorded: it would be ignored.
      */
     @POST
     @Path("/rollouts/{namespace}/{name}/{action}")
@@ -86,6 +88,11 @@ public class RolloutResource {
         for (int attempt = 0; attempt < 5; attempt++) {
             CanaryRollout cr = rollouts.get(namespace, name);
             if (cr == null) throw new NotFoundException("no rollout " + namespace + "/" + name);
+            if (action.equals("approve") && (cr.getStatus() == null || cr.getStatus().phase() != Phase.AwaitingApproval)) {
+                return Response.status(409).entity(Map.of("error", namespace + "/" + name + " is not waiting for approval ("
+                        + (cr.getStatus() == null ? "not started" : cr.getStatus().phase() + " at step " + (cr.getStatus().step() + 1))
+                        + "); approve passes a pause step, promote skips the remaining analysis")).build();
+            }
             Map<String, String> annotations = new HashMap<>(cr.getMetadata().getAnnotations() == null ? Map.of()
                     : cr.getMetadata().getAnnotations());
             String pending = annotations.get(CanaryRollout.REQUEST_ANNOTATION);

@@ -73,6 +73,11 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
         for (int i = 0; i < policy.steps().size(); i++) {
             Step step = policy.steps().get(i);
             if (step.isPromotion()) break;
+            if (step.isGate()) {
+                // a pause serves the step before it and waits for a person: no rates, no end of its own
+                plans.add(new StepPlan(i, step, 0, 0, null, null, List.of()));
+                continue;
+            }
             double canary = canaryRps(step, traffic), baseline = baselineRps(step, traffic);
             double slower = Math.min(canary, baseline);
             Duration toMin = slower <= 0 ? null : Duration.ofSeconds((long) Math.ceil(policy.minRequests() / slower));
@@ -93,6 +98,7 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
             case WEIGHT -> t.rps() * step.canaryWeight() / 100.0;
             case HEADER_ROUTE -> t.rps() * t.headerShare();
             case MIRROR -> t.rps() * step.mirror() / 100.0;
+            case PAUSE -> 0; // not planned: it holds the step before it
         };
     }
 
@@ -102,6 +108,7 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
             case WEIGHT -> t.rps() * (100 - step.canaryWeight()) / 100.0;
             case HEADER_ROUTE -> t.rps() * (1 - t.headerShare());
             case MIRROR -> t.rps();
+            case PAUSE -> 0;
         };
     }
 
@@ -159,6 +166,14 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
     public List<String> lines() {
         List<String> lines = new ArrayList<>();
         for (StepPlan s : steps) {
+            if (s.step().isGate()) {
+                lines.add("  step " + (s.index() + 1) + " (" + s.step().describe() + "): waits for approval"
+                        + (s.step().pause().duration() == null ? "" : " or " + format(s.step().pause().duration()))
+                        + (policy.servedStep(s.index()) == null ? " before any traffic moves"
+                        : ", holding the weights of " + policy.servedStep(s.index()).describe() + "; the checks go on (a failing one"
+                        + " still rolls back)"));
+                continue;
+            }
             StringBuilder b = new StringBuilder("  step " + (s.index() + 1) + " (" + s.step().describe() + "): canary "
                     + number(s.canaryRps()) + "/s, baseline " + number(s.baselineRps()) + "/s; " + policy.minRequests() + " requests per arm ");
             b.append(s.toMinRequests() == null ? "never (no canary traffic)"
@@ -180,6 +195,7 @@ public record TrafficPlan(Policy policy, Traffic traffic, List<StepPlan> steps, 
         List<String> warnings = new ArrayList<>();
         String file = policy.source() == null ? policy.key() : policy.source().toString();
         for (StepPlan s : steps) {
+            if (s.step().isGate()) continue;
             if (s.toMinRequests() != null && s.toMinRequests().compareTo(policy.maxStepDuration()) <= 0) continue;
             String takes = s.toMinRequests() == null ? "never comes (no canary traffic)" : "takes about " + format(s.toMinRequests());
             warnings.add("warning: " + file + ": spec.steps[" + s.index() + "] (" + s.step().describe() + "): minRequests ("

@@ -46,6 +46,15 @@ public record Policy(
         return target != null && target.pinsArmsByRoute() && checks.stream().anyMatch(CheckSpec::reachesArmsDirectly);
     }
 
+    /**
+     * The traffic step whose split is live during step {@code index}: that step, or for a pause step the last traffic
+     * step before it (a pause holds its weights); null for a pause before any traffic step (the canary gets nothing).
+     */
+    public Step servedStep(int index) {
+        for (int i = index; i >= 0; i--) if (!steps.get(i).isGate()) return steps.get(i);
+        return null;
+    }
+
     public enum TimeoutAction { ROLLBACK, PAUSE }
 
     /** What to do when a check has had no data for longer than {@code tolerate}. */

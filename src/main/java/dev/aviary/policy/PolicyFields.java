@@ -16,7 +16,8 @@ final class PolicyFields {
     static final List<String> ISTIO = List.of("virtualService", "route", "baseline", "canary");
     static final List<String> ARM = List.of("subset", "version", "host");
     static final List<String> KSERVE = List.of("inferenceService", "component");
-    static final List<String> STEP = List.of("weight", "headerRoute", "mirror", "minDuration");
+    static final List<String> STEP = List.of("weight", "headerRoute", "mirror", "pause", "minDuration");
+    static final List<String> PAUSE = List.of("duration");
     static final List<String> HEADER_ROUTE = List.of("header", "exact", "prefix", "regex");
     static final List<String> NO_DATA = List.of("tolerate", "then");
     /** source, minAgreement and minPairs belong to the shadow checks (shadow-agreement, prediction-drift). */

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Validates {@code spec.steps}: each step's one action, their order, and the last step promoting. */
+/** Validates {@code spec.steps}: each step's one action (or pause), their order, and the last step promoting. */
 final class StepsSection {
 
     private final PolicyNode spec;
@@ -30,21 +30,28 @@ final class StepsSection {
         Integer previousWeight = null;
         Step lastValid = null;
         PolicyNode lastItem = null;
+        boolean trafficBefore = false;
         for (PolicyNode item : items) {
             lastItem = item;
             Step step = step(item, interval, maxStepDuration);
             steps.add(step);
             lastValid = step;
+            boolean firstTraffic = !trafficBefore;
+            if (!item.has("pause")) trafficBefore = true;
             if (step == null) continue;
-            if (step.isPromotion() && item == items.get(0)) {
+            if (step.isPromotion() && firstTraffic) {
                 // 100% to a canary no check has judged yet is a deploy, not a canary rollout
-                spec.problem(item.pos("weight"), item.path("weight"), items.size() == 1
+                spec.problem(item.pos("weight"), item.path("weight"), item != items.get(0)
+                        ? "the first traffic step is weight 100, which would promote the canary as soon as the pause before it"
+                        + " is approved, before any check has judged it; add a judged step first, e.g. - weight: 10"
+                        : items.size() == 1
                         ? "the only step is weight 100, which would promote the canary at once, before any check has "
                         + "judged it; add a judged step first, e.g. - weight: 10"
                         : "the first step is weight 100, which would promote the canary at once, before any check has "
                         + "judged it; start with a smaller weight or a headerRoute step");
             }
             switch (step.kind()) {
+                case PAUSE -> { } // holds the weights before it: nothing to order
                 case WEIGHT -> {
                     if (previousWeight != null && step.weight() <= previousWeight) {
                         spec.problem(item.pos("weight"), item.path("weight"), "weight " + step.weight()
@@ -75,11 +82,11 @@ final class StepsSection {
     private Step step(PolicyNode item, Duration interval, Duration maxStepDuration) {
         item.checkKnown(PolicyFields.STEP);
         List<String> actions = new ArrayList<>();
-        for (String k : List.of("weight", "headerRoute", "mirror")) if (item.has(k)) actions.add(k);
+        for (String k : List.of("weight", "headerRoute", "mirror", "pause")) if (item.has(k)) actions.add(k);
         if (actions.isEmpty()) {
             // A misspelt "weigth" is already reported with a did-you-mean; saying "needs a weight" too is noise.
             if (item.map.entries().keySet().stream().allMatch(PolicyFields.STEP::contains)) {
-                spec.problem(item.anchor, item.path, "a step needs one of weight, headerRoute or mirror");
+                spec.problem(item.anchor, item.path, "a step needs one of weight, headerRoute, mirror or pause");
             }
             return null;
         }
@@ -89,6 +96,7 @@ final class StepsSection {
             return null;
         }
         int before = spec.problemCount();
+        if (actions.get(0).equals("pause")) return gate(item, before);
         Integer weight = null;
         Integer mirror = null;
         HeaderMatch header = null;
@@ -123,6 +131,23 @@ final class StepsSection {
             return null;
         }
         return new Step(weight, header, mirror, minDuration);
+    }
+
+    /** A pause step: {@code pause: {}} waits for approval, {@code pause: {duration: 30m}} continues by itself after 30m. */
+    private Step gate(PolicyNode item, int before) {
+        if (!(item.get("pause") instanceof YamlNode.Mapping)) {
+            spec.problem(item.pos("pause"), item.path("pause"), "pause takes a mapping: pause: {} waits for approval,"
+                    + " pause: {duration: 30m} continues by itself after 30m unless approved sooner");
+            return null;
+        }
+        PolicyNode pause = item.obj("pause", true);
+        pause.checkKnown(PolicyFields.PAUSE);
+        Duration after = pause.duration("duration", null, false);
+        if (item.has("minDuration")) {
+            spec.problem(item.keyPos("minDuration"), item.path("minDuration"), "a pause step has no minDuration: it waits"
+                    + " for approval, or for pause.duration (e.g. pause: {duration: 30m}); remove minDuration here");
+        }
+        return spec.problemCount() > before ? null : Step.gate(after);
     }
 
     private HeaderMatch headerRoute(PolicyNode hr) {

@@ -25,12 +25,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("cr")
 public class CanaryRollout extends CustomResource<RolloutSpec, RolloutStatus> implements Namespaced {
 
-    /** Humans ask for pause / resume / abort / promote / restart by setting this annotation; Aviary clears it. */
+    /** Humans ask for pause / resume / abort / promote / restart / approve by setting this annotation; Aviary clears it. */
     public static final String REQUEST_ANNOTATION = "aviary.dev/request";
     /** Who asked through the REST API (set next to the request, cleared with it, so it never names a stale caller). */
     public static final String REQUESTED_BY_ANNOTATION = "aviary.dev/requested-by";
 
-    /** The command a person runs to make a request (pause, resume, abort, promote, restart) of this policy's rollout. */
+    /** The command a person runs to make a request (pause, resume, abort, promote, restart, approve) of this policy's rollout. */
     public static String requestCommand(Policy policy, String request) {
         return "kubectl annotate canaryrollout -n " + policy.namespace() + " " + policy.name() + " " + REQUEST_ANNOTATION + "="
                 + request + " --overwrite";

@@ -38,6 +38,11 @@ public final class Decider {
      * the CanaryRollout's request annotation, lower-case, or null).
      */
     public Standing stand(RolloutStatus status, Policy policy, LiveTraffic live, String request, Instant now) {
+        return stand(status, policy, live, request, null, now);
+    }
+
+    /** {@link #stand}, knowing who made the request ({@code requestedBy}, null when not named): an approval records it. */
+    public Standing stand(RolloutStatus status, Policy policy, LiveTraffic live, String request, String requestedBy, Instant now) {
         boolean order = request != null && ORDERS.contains(request);
         String identity = live.canaryIdentity();
         Weights liveWeights = Weights.of(live.split());
@@ -74,7 +79,7 @@ public final class Decider {
                 // the target was written since the intent (a revert looks exactly like "never landed"): ask a person
                 return Standing.decided(status, false, pauseForHuman(status, policy, live, status.intended(), now));
             }
-        } else if (status.applied() != null && !liveWeights.equals(status.applied()) && status.phase() == Phase.Progressing && !order) {
+        } else if (status.applied() != null && !liveWeights.equals(status.applied()) && status.phase().underway() && !order) {
             return Standing.decided(status, false, pauseForHuman(status, policy, live, status.applied(), now));
         }
 
@@ -98,6 +103,18 @@ public final class Decider {
             save = true;
         }
 
+        if ("approve".equals(request)) {
+            // the approval is recorded, not acted on: the step's evidence decides this tick (a failure still rolls back),
+            // and an approval that meets no data or an unsettled target waits in the status, across restarts
+            if (status.phase() != Phase.AwaitingApproval) {
+                return Standing.decided(status, true, Transition.note(status.toBuilder(), "approve ignored: " + notWaiting(status, policy)));
+            }
+            RolloutStatus.Builder b = status.toBuilder();
+            b.phase = Phase.Progressing;
+            b.approvedBy = requestedBy;
+            status = b.build();
+            save = true;
+        }
         Transition ordered = order(status, policy, live, request, now);
         if (ordered != null) return Standing.decided(status, save, ordered);
         // a request that changes nothing is still consumed, with a write
@@ -105,19 +122,22 @@ public final class Decider {
 
         // a step is judged only on traffic the target serves as decided (KServe reports the split some time after the
         // write), and a rollout starts only on a target that serves its spec and has a canary to roll out
-        if (status.phase() == Phase.Progressing && !live.ready()) {
+        if (status.phase().underway() && !live.ready()) {
             return Standing.decided(status, save, StepRules.unsettled(status, policy, live, now));
         }
-        if (status.phase() == Phase.Progressing && StepRules.justSettled(status)) {
+        if (status.phase().underway() && StepRules.justSettled(status)) {
             return Standing.decided(status, save, StepRules.settled(status, policy, live, now));
         }
         if (status.phase() == Phase.Pending && !live.ready()) {
             RolloutStatus.Builder b = status.toBuilder();
             return Standing.decided(status, save, Transition.hold(b, "waiting to start: " + live.unsettled()));
         }
+        if (status.phase().underway() && policy.servedStep(current(status, policy)) == null) {
+            return Standing.decided(status, save, StepRules.quietGate(status, policy, live, now));
+        }
         return switch (status.phase()) {
             case Pending -> new Standing(status, save, null, Standing.Next.START);
-            case Progressing -> new Standing(status, save, null, Standing.Next.JUDGE);
+            case Progressing, AwaitingApproval -> new Standing(status, save, null, Standing.Next.JUDGE);
             case Paused, Promoted, RolledBack -> Standing.decided(status, save, Transition.stay(status));
         };
     }
@@ -137,8 +157,12 @@ public final class Decider {
                 if (status.phase() != Phase.Paused) yield null;
                 RolloutStatus.Builder b = status.toBuilder();
                 b.noDataSince = null;
-                Step step = policy.steps().get(Math.min(status.step(), policy.steps().size() - 1));
-                yield Transition.move(b, live, StepRules.forStep(policy, step), Decision.RESUME, Phase.Progressing,
+                int index = current(status, policy);
+                Step step = policy.steps().get(index);
+                // a pause step resumes to waiting for approval (one given before the pause is not carried over)
+                b.approvedBy = null;
+                yield Transition.move(b, live, StepRules.splitAt(policy, index), Decision.RESUME,
+                        step.isGate() ? Phase.AwaitingApproval : Phase.Progressing,
                         "resumed on request: re-applying step " + (status.step() + 1) + " (" + step.describe() + ")", now);
             }
             default -> null;
@@ -173,11 +197,33 @@ public final class Decider {
         return StepRules.elapsed(status, now);
     }
 
+    /** The current step's index, within the policy's steps (a changed policy may have fewer). */
+    private static int current(RolloutStatus status, Policy policy) {
+        return Math.min(status.step(), policy.steps().size() - 1);
+    }
+
+    /** Why an approval does not apply: nothing waits for one (it never advances a step: that is promote's job). */
+    private static String notWaiting(RolloutStatus status, Policy policy) {
+        String at = "step " + (current(status, policy) + 1) + " (" + policy.steps().get(current(status, policy)).describe() + ")";
+        return switch (status.phase()) {
+            case AwaitingApproval -> "";
+            case Progressing -> policy.steps().get(current(status, policy)).isGate()
+                    ? "step " + (current(status, policy) + 1) + " is approved already (" + StepRules.approval(status.approvedBy())
+                    + "); it passes on its next judged tick"
+                    : "nothing waits for approval at " + at + "; to skip the remaining analysis use promote: "
+                    + CanaryRollout.requestCommand(policy, "promote");
+            case Pending -> "the rollout has not started; nothing waits for approval";
+            case Paused -> "the rollout is paused at " + at + ", not waiting for approval; resume it first: "
+                    + CanaryRollout.requestCommand(policy, "resume");
+            case Promoted, RolledBack -> "the rollout is " + status.phase() + "; nothing waits for approval";
+        };
+    }
+
     /** A canary other than the one this rollout is about (changed pod template, new revision). */
     private static boolean newCanary(RolloutStatus status, String identity) {
         return identity != null && !identity.equals(status.canaryIdentity())
                 // an identity first seen mid-rollout may belong to a build the evidence so far was not about
-                && (status.canaryIdentity() != null || status.phase() == Phase.Progressing);
+                && (status.canaryIdentity() != null || status.phase().underway());
     }
 
     private static Transition pauseForHuman(RolloutStatus status, Policy policy, LiveTraffic live, Weights expected, Instant now) {

@@ -15,5 +15,7 @@ public enum Decision {
     /** Stop and wait for a person. */
     PAUSE,
     /** A person resumed the rollout. */
-    RESUME
+    RESUME,
+    /** A person approved a pause step: the next step starts. */
+    APPROVE
 }

@@ -105,9 +105,11 @@ public class RolloutController {
             // a request stays on the CanaryRollout until a tick can act on it
             return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + e.getMessage());
         }
+        Map<String, String> asked = cr.getMetadata().getAnnotations();
+        String requestedBy = asked == null ? null : asked.get(CanaryRollout.REQUESTED_BY_ANNOTATION);
         String request = takeRequest(cr);
 
-        Standing standing = decider.stand(cr.getStatus(), policy, live, request, now);
+        Standing standing = decider.stand(cr.getStatus(), policy, live, request, requestedBy, now);
         if (standing.save()) cr = recorder.save(cr, standing.status());
         else cr.setStatus(standing.status());
         RolloutStatus status = standing.status();
@@ -145,7 +147,7 @@ public class RolloutController {
      */
     private TickResult gone(CanaryRollout cr, Policy policy, String why, Instant now) {
         RolloutStatus s = cr.getStatus();
-        if (s.phase() != Phase.Pending && s.phase() != Phase.Progressing) return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + why);
+        if (s.phase() != Phase.Pending && !s.phase().underway()) return hold(cr, policy, "cannot read " + policy.target().describe() + ": " + why);
         RolloutStatus.Builder b = s.toBuilder();
         b.settle(s.applied() != null ? s.applied() : Weights.of(TrafficSplit.BASELINE_ONLY));
         return recorder.record(cr, policy, Transition.pause(b, s.canaryWeight(), "stopped: " + why

@@ -31,6 +31,9 @@ import java.util.Map;
  * @param memory                per check, what its judge carries across steps (e-value products...)
  * @param checks                the last verdicts
  * @param history               the last decisions, newest last
+ * @param approvedBy            who approved the pause step the rollout is passing (the request's
+ *                              {@code aviary.dev/requested-by}), while the approval waits for the step's evidence;
+ *                              null otherwise
  */
 @JsonIgnoreProperties(value = "stepNumber", allowGetters = true) // written for people and printer columns, never read
 public record RolloutStatus(
@@ -51,7 +54,8 @@ public record RolloutStatus(
         String noDataSince,
         Map<String, Map<String, Double>> memory,
         List<CheckRecord> checks,
-        List<HistoryEntry> history) {
+        List<HistoryEntry> history,
+        String approvedBy) {
 
     public RolloutStatus {
         memory = memory == null ? Map.of() : Map.copyOf(memory);
@@ -72,7 +76,7 @@ public record RolloutStatus(
     /** A rollout of {@code policy} that has not started: what a new CanaryRollout holds. */
     public static RolloutStatus pending(Policy policy) {
         return new RolloutStatus(Phase.Pending, 0, null, null, policy.hash(), null, null, null, 0, null, 0, null,
-                "waiting for the first tick", null, null, Map.of(), List.of(), List.of());
+                "waiting for the first tick", null, null, Map.of(), List.of(), List.of(), null);
     }
 
     public Builder toBuilder() {
@@ -95,6 +99,7 @@ public record RolloutStatus(
         b.memory = memory;
         b.checks = checks;
         b.history = history;
+        b.approvedBy = approvedBy;
         return b;
     }
 
@@ -118,6 +123,7 @@ public record RolloutStatus(
         public Map<String, Map<String, Double>> memory;
         public List<CheckRecord> checks;
         public List<HistoryEntry> history;
+        public String approvedBy;
 
         /** Record {@code live} as what the target has, with no move in flight. */
         public void settle(Weights live) {
@@ -131,7 +137,7 @@ public record RolloutStatus(
 
         public RolloutStatus build() {
             return new RolloutStatus(phase, step, stepStartedAt, canaryIdentity, policyHash, intended, previous, intendedOn, attempts,
-                    applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history);
+                    applied, canaryWeight, lastDecision, message, error, noDataSince, memory, checks, history, approvedBy);
         }
     }
 }

@@ -27,6 +27,11 @@ import java.util.stream.Collectors;
  * the policy), a hold (no data within the tolerance, evidence still coming, minDuration not reached), an advance or
  * a promotion (every check passes and the step ran minDuration), and maxStepDuration / the no-data tolerance apply
  * the policy's action, except to a step short of data ({@link ShortOfData}: it waits or pauses, never rolls back). On an advance each judge folds the step's evidence into what later steps inherit.
+ *
+ * <p>A pause step (a gate) holds the weights of the step before it and is judged like any step, so a failing check
+ * still rolls back and missing data keeps its rules; it has no minDuration and no timeout, and passes when a person
+ * approves (the phase goes from AwaitingApproval to Progressing) or when its duration is over. A gate before any
+ * traffic step sends the canary nothing, so there is nothing to judge: it only waits ({@link #quietGate}).
  */
 final class StepRules {
 
@@ -52,11 +57,41 @@ final class StepRules {
 
     /** Step 1's weights, with no evidence carried over. */
     static Transition begin(RolloutStatus.Builder b, Policy policy, LiveTraffic live, String message, Instant now) {
-        b.step = 0;
         b.memory = Map.of();
         b.checks = List.of();
-        return Transition.move(b, live, forStep(policy, policy.steps().get(0)), Decision.START, Phase.Progressing,
-                message + ": step 1 (" + policy.steps().get(0).describe() + ")", now);
+        return enter(b, policy, live, 0, Decision.START, message, now);
+    }
+
+    /**
+     * Move to step {@code index} of {@code policy}: its weights, or at a pause step the weights of the step before it
+     * (no patch when they are live already) and the wait for approval.
+     */
+    static Transition enter(RolloutStatus.Builder b, Policy policy, LiveTraffic live, int index, Decision decision, String because,
+            Instant now) {
+        Step step = policy.steps().get(index);
+        b.step = index;
+        b.approvedBy = null;
+        if (step.isGate()) {
+            return Transition.move(b, live, splitAt(policy, index), decision, Phase.AwaitingApproval, because + ": "
+                    + waiting(policy, index), now);
+        }
+        return Transition.move(b, live, forStep(policy, step), decision, Phase.Progressing,
+                because + ": step " + (index + 1) + " (" + step.describe() + ")", now);
+    }
+
+    /** "step 3/5 waits for approval (or 30m): kubectl annotate ...": what a gate says, and how to pass it. */
+    static String waiting(Policy policy, int index) {
+        Step.Gate gate = policy.steps().get(index).pause();
+        return "step " + (index + 1) + "/" + policy.steps().size() + " waits for approval"
+                + (policy.servedStep(index) == null ? " before any traffic moves" : "")
+                + (gate.duration() == null ? "" : " (or continues by itself after " + Durations.format(gate.duration()) + ")")
+                + ": " + CanaryRollout.requestCommand(policy, "approve");
+    }
+
+    /** The split live during step {@code index}: a pause step holds the one before it (baseline only, if none). */
+    static TrafficSplit splitAt(Policy policy, int index) {
+        Step served = policy.servedStep(index);
+        return served != null ? forStep(policy, served) : TrafficSplit.BASELINE_ONLY.withArmPins(policy.pinsArms());
     }
 
     /**
@@ -116,6 +151,7 @@ final class StepRules {
             return Transition.hold(b, "holding, no data: " + messages(missing));
         }
         b.noDataSince = null;
+        if (step.isGate()) return atGate(b, status, policy, live, evidence, ctx, judgeOf, verdicts, index, now);
         boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
         boolean stepDone = allPass && elapsed.compareTo(step.minDuration()) >= 0;
         // a step whose checks all pass advances even when it ran long (after an outage, say): timing out is for
@@ -142,21 +178,82 @@ final class StepRules {
         }
 
         // Every check passed: fold this step's evidence into what later steps inherit, then move on.
+        fold(b, status, policy, evidence, ctx, judgeOf);
+        return pass(b, policy, live, index, Decision.ADVANCE, (promotesNext(policy, index) ? "every step passed (" : "step " + (index + 1)
+                + " passed (") + tally(records) + ")", now);
+    }
+
+    /**
+     * At a pause step whose checks neither fail nor lack data: pass it once approved (or its duration is over),
+     * else keep waiting. Inconclusive checks do not hold an approval up: the step before passed them, and the
+     * next step judges on; their evidence so far is carried over.
+     */
+    private Transition atGate(RolloutStatus.Builder b, RolloutStatus status, Policy policy, LiveTraffic live, Evidence evidence,
+            StepContext ctx, Map<String, Judge> judgeOf, List<Verdict> verdicts, int index, Instant now) {
+        long passing = verdicts.stream().filter(v -> v.outcome() == Outcome.PASS).count();
+        String tally = passing + " of " + verdicts.size() + " checks pass so far";
+        Duration after = policy.steps().get(index).pause().duration();
+        if (status.phase() == Phase.Progressing) {
+            fold(b, status, policy, evidence, ctx, judgeOf);
+            return pass(b, policy, live, index, Decision.APPROVE, approval(status.approvedBy()) + " at step " + (index + 1) + " ("
+                    + tally + ")", now);
+        }
+        if (after != null && elapsed(status, now).compareTo(after) >= 0) {
+            fold(b, status, policy, evidence, ctx, judgeOf);
+            return pass(b, policy, live, index, Decision.ADVANCE, "step " + (index + 1) + "'s pause of " + Durations.format(after)
+                    + " is over (" + tally + ")", now);
+        }
+        return Transition.hold(b, "waiting: " + waiting(policy, index) + " (" + tally + ")");
+    }
+
+    /**
+     * A pause step before any traffic step: the canary gets no traffic, so nothing is judged; it passes once approved
+     * or its duration is over, and otherwise stays as it is (nothing to record).
+     */
+    static Transition quietGate(RolloutStatus status, Policy policy, LiveTraffic live, Instant now) {
+        int index = status.step();
+        Duration after = policy.steps().get(index).pause().duration();
+        RolloutStatus.Builder b = status.toBuilder();
+        if (status.phase() == Phase.Progressing) {
+            return pass(b, policy, live, index, Decision.APPROVE, approval(status.approvedBy()) + " at step " + (index + 1), now);
+        }
+        if (after != null && elapsed(status, now).compareTo(after) >= 0) {
+            return pass(b, policy, live, index, Decision.ADVANCE, "step " + (index + 1) + "'s pause of " + Durations.format(after)
+                    + " is over", now);
+        }
+        return Transition.stay(status);
+    }
+
+    /** "approved by alice", or without a named requester (a bare kubectl annotate) "approved on request". */
+    static String approval(String approvedBy) {
+        return approvedBy == null || approvedBy.isBlank() ? "approved on request" : "approved by " + approvedBy;
+    }
+
+    /** Step {@code index} is passed: the next step starts, or passing the last step before the promotion promotes. */
+    private static Transition pass(RolloutStatus.Builder b, Policy policy, LiveTraffic live, int index, Decision decision, String because,
+            Instant now) {
+        if (promotesNext(policy, index)) {
+            b.step = Math.min(index + 1, policy.steps().size() - 1);
+            b.approvedBy = null;
+            return Transition.move(b, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted, because + ": promoting", now);
+        }
+        return enter(b, policy, live, index + 1, decision, because, now);
+    }
+
+    /** Passing step {@code index} promotes: it is the last, or the next one is weight 100, whatever its weight. */
+    private static boolean promotesNext(Policy policy, int index) {
+        int next = index + 1;
+        return next >= policy.steps().size() || policy.steps().get(next).isPromotion();
+    }
+
+    /** Each judge folds the step's evidence into what later steps inherit. */
+    private static void fold(RolloutStatus.Builder b, RolloutStatus status, Policy policy, Evidence evidence, StepContext ctx,
+            Map<String, Judge> judgeOf) {
         Map<String, Map<String, Double>> memory = new HashMap<>(status.memory());
         for (CheckSpec check : policy.checks()) {
             memory.put(check.name(), judgeOf.get(check.name()).endStep(observation(evidence, check), ctx, memory(status, check.name())).values());
         }
         b.memory = memory;
-        int next = index + 1;
-        // passing the last step promotes, whatever weight it had
-        Step nextStep = next < policy.steps().size() ? policy.steps().get(next) : null;
-        b.step = Math.min(next, policy.steps().size() - 1);
-        if (nextStep == null || nextStep.isPromotion()) {
-            return Transition.move(b, live, new TrafficSplit(100, null, 0), Decision.PROMOTE, Phase.Promoted,
-                    "every step passed (" + tally(records) + "): promoting", now);
-        }
-        return Transition.move(b, live, forStep(policy, nextStep), Decision.ADVANCE, Phase.Progressing,
-                "step " + (index + 1) + " passed (" + tally(records) + "): step " + (next + 1) + " (" + nextStep.describe() + ")", now);
     }
 
     /**
@@ -233,7 +330,8 @@ final class StepRules {
 
     /** What each judge is told about step {@code index}: its share, and the check's part of the policy's alpha. */
     static StepContext context(Policy policy, int index) {
-        return new StepContext(expectedCanaryShare(policy.steps().get(index)), index, policy.steps().size(),
+        Step served = policy.servedStep(index);
+        return new StepContext(served == null ? Double.NaN : expectedCanaryShare(served), index, policy.steps().size(),
                 policy.alpha() / Math.max(1, policy.checks().size()), policy.minRequests());
     }
 
@@ -243,7 +341,7 @@ final class StepRules {
             case WEIGHT -> step.canaryWeight() / 100.0;
             // mirrored copies of m% of the traffic reach the canary on top of the baseline's 100%
             case MIRROR -> step.mirror() / (100.0 + step.mirror());
-            case HEADER_ROUTE -> Double.NaN;
+            case HEADER_ROUTE, PAUSE -> Double.NaN;
         };
     }
 

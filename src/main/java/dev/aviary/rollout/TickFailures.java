@@ -110,7 +110,7 @@ final class TickFailures {
 
     /** Whether the rollout is walking its steps or has a move in flight (not paused, not finished). */
     static boolean moving(RolloutStatus status) {
-        return status.intended() != null || status.phase() == Phase.Pending || status.phase() == Phase.Progressing;
+        return status.intended() != null || status.phase() == Phase.Pending || status.phase().underway();
     }
 
     /**

@@ -40,6 +40,12 @@ public record Transition(Decision decision, RolloutStatus status, TrafficSplit m
         return new Transition(Decision.HOLD, b.build(), null, true, false);
     }
 
+    /** Say something without deciding anything (a request that does not apply): the last decision stays as it was. */
+    static Transition note(RolloutStatus.Builder b, String message) {
+        b.message = message;
+        return new Transition(Decision.HOLD, b.build(), null, true, false);
+    }
+
     /** Stop and wait for a person; the weights stay where they are ({@code canaryWeight}, for the history). */
     static Transition pause(RolloutStatus.Builder b, int canaryWeight, String message, Instant now) {
         return pause(b, canaryWeight, message, now, false);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.aviary.policy.Durations;
 import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
@@ -89,7 +90,13 @@ public record TimeScale(int factor) {
             }
             for (int i = 0; i < steps.size(); i++) {
                 if (!(steps.get(i) instanceof ObjectNode step)) throw new IOException("step " + (i + 1) + " is not a mapping");
-                step.put("minDuration", Durations.format(compress(p.steps().get(i).minDuration())));
+                Step.Gate gate = p.steps().get(i).pause();
+                if (gate == null) {
+                    step.put("minDuration", Durations.format(compress(p.steps().get(i).minDuration())));
+                } else if (gate.duration() != null && step.get("pause") instanceof ObjectNode pause) {
+                    // a pause step has no minDuration; a timed one's duration is time like any other
+                    pause.put("duration", Durations.format(compress(gate.duration())));
+                }
             }
         }
         return "# " + (isRealTime() ? "" : "compressed " + factor + "x by the sandbox; ") + "notify channels are not called in a"

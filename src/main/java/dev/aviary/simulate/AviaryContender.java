@@ -3,6 +3,7 @@ package dev.aviary.simulate;
 import dev.aviary.checks.CheckTypes;
 import dev.aviary.policy.CheckSpec;
 import dev.aviary.policy.Policy;
+import dev.aviary.policy.Step;
 import dev.aviary.rollout.Decider;
 import dev.aviary.rollout.Transition;
 import java.time.Instant;
@@ -12,7 +13,8 @@ import java.util.List;
  * The policy's own checks, decided by the daemon's {@link Decider}: every {@code interval} a tick reads the step's
  * cumulative counts through {@link SimulatedMetrics} (the observations Prometheus would give) and the rollout moves
  * exactly as the daemon's would. Checks the simulation cannot measure (explicit PromQL) are left out; the others
- * keep the alpha share they have in the full policy.
+ * keep the alpha share they have in the full policy. Pause steps are left out, as in {@link PlanStep#from}: each would be
+ * approved at once.
  */
 public final class AviaryContender implements Contender {
 
@@ -24,7 +26,7 @@ public final class AviaryContender implements Contender {
     public AviaryContender(Policy policy, CheckTypes checks) {
         this.policy = policy;
         this.checks = checks;
-        this.simulatedPolicy = withSimulatedChecks(policy, checks);
+        this.simulatedPolicy = withoutPauses(withSimulatedChecks(policy, checks));
         this.decider = new Decider(checks::judge, checks.sampleRatioGuard());
     }
 
@@ -69,6 +71,14 @@ public final class AviaryContender implements Contender {
                 default -> { }
             }
         }
+    }
+
+    /** The policy without its pause steps, whose steps are then the plan's. */
+    private static Policy withoutPauses(Policy p) {
+        List<Step> steps = p.steps().stream().filter(s -> !s.isGate()).toList();
+        if (steps.size() == p.steps().size()) return p;
+        return new Policy(p.name(), p.namespace(), p.target(), p.interval(), steps, p.maxStepDuration(), p.onTimeout(), p.noData(),
+                p.checks(), p.alpha(), p.minRequests(), p.notifications(), p.source(), p.hash());
     }
 
     /** The policy with only the checks the simulation measures, each keeping its share of alpha. */

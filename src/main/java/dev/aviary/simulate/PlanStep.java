@@ -15,13 +15,18 @@ import java.util.List;
  */
 public record PlanStep(String describe, double canaryShare, double expectedShare, boolean mirror, long minSeconds) {
 
-    /** The policy's steps up to (not including) the promotion; a header route sends {@code headerShare}. */
+    /**
+     * The policy's steps up to (not including) the promotion; a header route sends {@code headerShare}. Pause steps are
+     * left out: a simulation approves each at once (it models judges, not how long a person takes to approve).
+     */
     public static List<PlanStep> from(Policy policy, double headerShare) {
         List<PlanStep> plan = new ArrayList<>();
         for (Step s : policy.steps()) {
             if (s.isPromotion()) break;
+            if (s.isGate()) continue;
             long min = seconds(s.minDuration());
             plan.add(switch (s.kind()) {
+                case PAUSE -> throw new IllegalStateException("pause steps are not simulated");
                 case WEIGHT -> new PlanStep(s.describe(), s.canaryWeight() / 100.0, s.canaryWeight() / 100.0, false, min);
                 case HEADER_ROUTE -> new PlanStep(s.describe() + " (" + Math.round(100 * headerShare) + "% of requests)", headerShare, Double.NaN, false, min);
                 case MIRROR -> {

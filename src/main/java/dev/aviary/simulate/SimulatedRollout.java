@@ -4,6 +4,7 @@ import dev.aviary.metrics.MetricSource;
 import dev.aviary.policy.Policy;
 import dev.aviary.rollout.Decider;
 import dev.aviary.rollout.Evidence;
+import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutStatus;
 import dev.aviary.rollout.Standing;
 import dev.aviary.rollout.Transition;
@@ -14,7 +15,8 @@ import java.time.Instant;
 
 /**
  * One rollout decided by the daemon's own {@link Decider}, with the cluster replaced by memory: the status the
- * CanaryRollout would hold, and a target whose patches always land. Each {@link #tick} is a daemon tick.
+ * CanaryRollout would hold, and a target whose patches always land. Each {@link #tick} is a daemon tick. A pause step
+ * is approved at the first tick that finds the rollout waiting (by "simulation"): no person is simulated.
  */
 public final class SimulatedRollout {
 
@@ -38,7 +40,8 @@ public final class SimulatedRollout {
 
     /** Decide at {@code now} on what {@code metrics} says about the step so far, and apply the decision. */
     public Transition tick(MetricSource metrics, Instant now) {
-        Standing standing = decider.stand(status, policy, live, null, now);
+        boolean waiting = status.phase() == Phase.AwaitingApproval;
+        Standing standing = decider.stand(status, policy, live, waiting ? "approve" : null, waiting ? "simulation" : null, now);
         RolloutStatus s = standing.status();
         Transition t = switch (standing.next()) {
             case DECIDED -> standing.decided();

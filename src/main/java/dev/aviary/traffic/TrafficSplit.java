@@ -41,6 +41,8 @@ public record TrafficSplit(int canaryWeight, Step.HeaderMatch headerRoute, doubl
             case WEIGHT -> new TrafficSplit(step.weight(), null, 0);
             case HEADER_ROUTE -> new TrafficSplit(0, step.headerRoute(), 0);
             case MIRROR -> new TrafficSplit(0, null, step.mirror());
+            // a pause has no split of its own: it holds the one before it (Policy.servedStep)
+            case PAUSE -> throw new IllegalArgumentException("a pause step holds the split of the step before it");
         };
     }
 

@@ -59,7 +59,7 @@ class RolloutControlAuthTest {
         cr.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NS).build());
         cr.setSpec(new RolloutSpec(NAME, "policies/image-classifier.yaml", "VirtualService/image-classifier"));
         cr.setStatus(new RolloutStatus(Phase.Progressing, 1, null, null, "h", null, null, null, 0, null, 30, null,
-                "at step 2", null, null, Map.of(), List.of(), List.of()));
+                "at step 2", null, null, Map.of(), List.of(), List.of(), null));
         rollouts.resource(cr).create();
     }
 
@@ -148,6 +148,36 @@ class RolloutControlAuthTest {
                 .then().statusCode(400).body("error", not(containsString("\n"))).body("error", not(containsString("Bad")));
         assertEquals(List.of(), cluster.tokensReviewed);
         assertNoRequest();
+    }
+
+    @Test
+    void approveIsAControlLikeTheOthersAndOnlyWhereAGateWaits() {
+        String approve = "/api/rollouts/" + NS + "/" + NAME + "/approve";
+        given().header("Authorization", "Bearer " + ALICE_TOKEN).post(approve).then().statusCode(409)
+                .body("error", equalTo("team-a/image-classifier is not waiting for approval (Progressing at step 2); approve passes"
+                        + " a pause step, promote skips the remaining analysis"));
+        assertNoRequest();
+
+        server.getClient().resources(CanaryRollout.class).inNamespace(NS).withName(NAME).edit(cr -> {
+            RolloutStatus.Builder b = cr.getStatus().toBuilder();
+            b.phase = Phase.AwaitingApproval;
+            b.step = 2;
+            cr.setStatus(b.build());
+            return cr;
+        });
+        cluster.accessReviews.clear();
+        given().header("Authorization", "Bearer " + BOB_TOKEN).post(approve).then().statusCode(403)
+                .body("error", containsString("user bob may not approve team-a/image-classifier"));
+        assertNoRequest();
+        given().post(approve).then().statusCode(401);
+        given().header("Authorization", "Bearer " + ALICE_TOKEN).post(approve).then().statusCode(202)
+                .body("requested", equalTo("approve")).body("requestedBy", equalTo("alice"));
+        Map<String, String> annotations = rollout().getMetadata().getAnnotations();
+        assertEquals("approve", annotations.get(CanaryRollout.REQUEST_ANNOTATION));
+        assertEquals("alice", annotations.get(CanaryRollout.REQUESTED_BY_ANNOTATION), "the daemon records who approved from this");
+        Event e = server.getClient().v1().events().inNamespace(NS).list().getItems().get(0);
+        assertEquals("ApproveRequested", e.getReason());
+        assertTrue(e.getMessage().startsWith("alice asked to approve"), e.getMessage());
     }
 
     @Test

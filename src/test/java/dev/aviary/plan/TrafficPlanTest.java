@@ -142,6 +142,22 @@ class TrafficPlanTest {
         return judge.assess(counts, Decider.stepContext(POLICY, s.index()), JudgeMemory.EMPTY).outcome();
     }
 
+    @Test
+    void aPauseStepIsPrintedAsWaitingForApprovalAndNeverWarnedAbout() {
+        List<Step> steps = new ArrayList<>(POLICY.steps());
+        steps.add(2, Step.gate(null));
+        steps.add(0, Step.gate(Duration.ofMinutes(30)));
+        Policy p = new Policy(POLICY.name(), POLICY.namespace(), POLICY.target(), POLICY.interval(), steps, POLICY.maxStepDuration(),
+                POLICY.onTimeout(), POLICY.noData(), POLICY.checks(), POLICY.alpha(), POLICY.minRequests(), List.of(), null, null);
+        TrafficPlan plan = TrafficPlan.of(p, CHECKS, new TrafficPlan.Traffic(0.01, 0.1, 0.01));
+        List<String> lines = plan.lines();
+        assertEquals("  step 1 (pause 30m or until approved): waits for approval or 30m before any traffic moves", lines.get(0));
+        assertEquals("  step 4 (pause, waits for approval): waits for approval, holding the weights of weight 30%; the checks go on"
+                + " (a failing one still rolls back)", lines.get(3));
+        assertTrue(lines.get(2).startsWith("  step 3 (weight 30%): canary "), lines.get(2));
+        assertEquals(3, plan.warnings().size(), "one per traffic step too slow at 0.01/s, none for the pauses: " + plan.warnings());
+    }
+
     private static Policy withHeaderRouteFirst(Policy p) {
         List<Step> steps = new ArrayList<>(p.steps());
         steps.set(0, new Step(null, new Step.HeaderMatch("user-group", Step.HeaderMatch.MatchType.EXACT, "canary"), null, Duration.ofMinutes(5)));

@@ -244,7 +244,7 @@ class PolicyLoaderTest {
         List<Problem> ps = problems(replace(MINIMAL, "    - weight: 50\n",
                 "    - minDuration: 5m\n    - weight: 20\n      mirror: 10\n"));
         assertEquals(2, ps.size(), () -> render(ps));
-        assertAt(ps.get(0), 12, 7, "spec.steps[0]", "needs one of weight, headerRoute or mirror");
+        assertAt(ps.get(0), 12, 7, "spec.steps[0]", "needs one of weight, headerRoute, mirror or pause");
         assertAt(ps.get(1), 14, 7, "spec.steps[1]", "has weight and mirror", "split it");
     }
 

@@ -58,6 +58,7 @@ class SchemaAgreementTest {
         assertEquals(PolicyFields.ARM, fields("/$defs/arm"));
         assertEquals(PolicyFields.STEP, fields("/$defs/step"));
         assertEquals(PolicyFields.HEADER_ROUTE, fields("/$defs/step/properties/headerRoute"));
+        assertEquals(PolicyFields.PAUSE, fields("/$defs/step/properties/pause"));
         assertEquals(PolicyFields.CHECK, fields("/$defs/check"));
         assertEquals(PolicyFields.NOTIFY, fields("/$defs/notify"));
         assertEquals(PolicyFields.SLACK, fields("/$defs/notify/properties/slack"));

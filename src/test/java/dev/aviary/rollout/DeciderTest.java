@@ -214,7 +214,13 @@ class DeciderTest {
 
     /** Both stages, as the controller runs them. */
     Transition decide(RolloutStatus state, LiveTraffic live, String request, ArmLabels arms, Observation checks, Observation requests) {
-        Standing s = decider.stand(state, POLICY, live, request, NOW);
+        return decide(decider, POLICY, state, live, request, null, arms, checks, requests);
+    }
+
+    /** Both stages of {@code decider} on {@code policy}, a request made by {@code requestedBy}. */
+    static Transition decide(Decider decider, Policy policy, RolloutStatus state, LiveTraffic live, String request, String requestedBy,
+            ArmLabels arms, Observation checks, Observation requests) {
+        Standing s = decider.stand(state, policy, live, request, requestedBy, NOW);
         MetricSource metrics = new MetricSource() {
             @Override
             public Observation observe(Policy policy, CheckSpec check, ArmLabels a, Duration window) {
@@ -228,9 +234,9 @@ class DeciderTest {
         };
         return switch (s.next()) {
             case DECIDED -> s.decided();
-            case START -> decider.start(s.status(), POLICY, live, arms, NOW);
-            case JUDGE -> decider.judge(s.status(), POLICY, live, arms == null ? Evidence.armsUnknown("no DestinationRule")
-                    : Evidence.gather(metrics, POLICY, arms, Decider.window(s.status(), NOW)), NOW);
+            case START -> decider.start(s.status(), policy, live, arms, NOW);
+            case JUDGE -> decider.judge(s.status(), policy, live, arms == null ? Evidence.armsUnknown("no DestinationRule")
+                    : Evidence.gather(metrics, policy, arms, Decider.window(s.status(), NOW)), NOW);
         };
     }
 
