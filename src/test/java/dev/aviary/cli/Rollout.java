@@ -31,7 +31,7 @@ final class Rollout {
                 List.of(new CheckRecord("errors", Outcome.PASS, "canary 5xx rate 1.03% vs 1.00%, ratio <= 1.46 with 99% confidence",
                         counts, true)),
                 List.of(new HistoryEntry("2026-12-06T20:00:00Z", Decision.START, 1, 0, "mirror 100"),
-                        new HistoryEntry("2026-12-06T20:01:00Z", Decision.ADVANCE, 2, 30, "moving to step 2 (weight 30)"))));
+                        new HistoryEntry("2026-12-06T20:01:00Z", Decision.ADVANCE, 2, 30, "moving to step 2 (weight 30)")), null));
         return cr;
     }
 
