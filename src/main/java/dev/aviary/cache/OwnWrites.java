@@ -1,8 +1,10 @@
 package dev.aviary.cache;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -13,13 +15,20 @@ import java.util.function.Supplier;
  */
 final class OwnWrites {
 
-    private record Written(String replaced, HasMetadata object) {}
+    /** Our last write, and every version our writes replaced since the cache last caught up (a tick writes twice). */
+    private record Written(Set<String> replaced, HasMetadata object) {}
 
     private final Map<String, Written> written = new ConcurrentHashMap<>();
     private final Map<String, String> stale = new ConcurrentHashMap<>();
 
     void wrote(String key, String replaced, HasMetadata object) {
-        written.put(key, new Written(replaced, object));
+        String version = Objects.requireNonNullElse(replaced, "");
+        written.compute(key, (k, last) -> {
+            Set<String> chain = new HashSet<>();
+            if (last != null && version.equals(last.object().getMetadata().getResourceVersion())) chain.addAll(last.replaced());
+            chain.add(version);
+            return new Written(Set.copyOf(chain), object);
+        });
         stale.remove(key);
     }
 
@@ -37,12 +46,12 @@ final class OwnWrites {
         String staleVersion = stale.remove(key);
         if (staleVersion != null && staleVersion.equals(version)) {
             T fresh = readThrough.get();
-            if (fresh != null) written.put(key, new Written(version, fresh));
+            if (fresh != null) written.put(key, new Written(Set.of(version), fresh));
             return fresh;
         }
         Written w = written.get(key);
         if (w == null) return cached;
-        if (Objects.requireNonNullElse(w.replaced(), "").equals(version)) return (T) w.object();
+        if (w.replaced().contains(version)) return (T) w.object();
         written.remove(key, w); // the watch has brought our write, or something newer
         return cached;
     }

@@ -30,6 +30,17 @@ class OwnWritesTest {
     }
 
     @Test
+    void aCacheTwoWritesBehindGivesTheLastOfThem() {
+        own.wrote(KEY, "1", at("2"));
+        own.wrote(KEY, "2", at("3"));
+        assertEquals("3", version(own.resolve(KEY, at("1"), server("9"))), "the intent and the applied write of one move");
+        assertEquals("3", version(own.resolve(KEY, at("2"), server("9"))));
+        own.wrote(KEY, "7", at("8"));
+        assertEquals("1", version(own.resolve(KEY, at("1"), server("9"))), "a write on another version starts a new chain");
+        assertEquals(0, readThroughs.get());
+    }
+
+    @Test
     void aVersionAWriteFoundStaleIsReadThroughOnceAndTheAnswerKeptUntilTheWatchCatchesUp() {
         own.conflicted(KEY, "2");
         assertEquals("3", version(own.resolve(KEY, at("2"), server("3"))), "the stale version is read through");

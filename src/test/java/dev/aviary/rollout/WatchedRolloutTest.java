@@ -21,6 +21,7 @@ import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.istio.IstioRouter;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,41 @@ class WatchedRolloutTest extends RolloutFixture {
         assertTrue(sent.stream().noneMatch(q -> q.verb().equals("get") || q.verb().equals("list")),
                 "the tick read nothing from the API server: " + sent.stream().map(ApiRequest::describe).toList());
         assertEquals(List.of("update"), sent.stream().map(ApiRequest::verb).toList(), "one write: the pause");
+    }
+
+    /** Holds that write nothing lose nothing: a restarted daemon (new caches, new controller) pauses on time for missing data. */
+    @Test
+    void aRestartAfterUnwrittenHoldsKeepsTheNoDataClock() {
+        watch(policy);
+        RolloutController c = cachedController(new IstioRouter(client, cache));
+        c.tick(policy);
+        clock.advance(INTERVAL);
+        metrics.errors = new Observation.Missing("Prometheus at http://prometheus:9090 did not answer");
+        Instant missingFrom = clock.instant();
+        assertEquals(Decision.HOLD, c.tick(policy).decision());
+        String recorded = rollout().getMetadata().getResourceVersion();
+        for (int i = 0; i < 12; i++) {
+            clock.advance(INTERVAL);
+            assertEquals(Decision.HOLD, c.tick(policy).decision());
+        }
+        assertEquals(recorded, rollout().getMetadata().getResourceVersion(), "the no-data holds after the first wrote nothing");
+        assertEquals(missingFrom.toString(), rollout().getStatus().noDataSince(), "when data went missing is recorded at once");
+
+        cache.close();
+        WatchCache restarted = new WatchCache(client);
+        try {
+            new PolicyWatches(restarted, TrafficRouters.of(new IstioRouter(client, restarted))).follow(List.of(policy));
+            await(() -> restarted.synced("default"), "the restarted daemon's informers synced");
+            RolloutController after = controller(new RolloutRepository(client, restarted), new IstioRouter(client, restarted), REFRESH);
+            clock.advance(policy.noData().tolerate().minus(Duration.ofSeconds(12 * INTERVAL.toSeconds())));
+            assertEquals(Decision.HOLD, after.tick(policy).decision(), "still within the tolerance, counted from the first miss");
+            clock.advance(INTERVAL);
+            RolloutController.TickResult r = after.tick(policy);
+            assertEquals(Decision.PAUSE, r.decision(), r.message());
+            assertTrue(r.message().contains("no data for 5m10s"), r.message());
+        } finally {
+            restarted.close();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
