@@ -1,5 +1,6 @@
 package dev.aviary.daemon;
 
+import dev.aviary.cache.WatchCache;
 import dev.aviary.checks.CheckTypes;
 import dev.aviary.metrics.MetricSource;
 import dev.aviary.metrics.RoutedSource;
@@ -83,16 +84,33 @@ public class Beans {
         return new PolicyStore(Path.of(config.policies().dir()), new PolicyLoader(checks));
     }
 
+    /** The daemon's reads; it watches nothing until the engine names the namespaces with policies. */
     @Produces
     @Singleton
-    RolloutRepository rollouts(KubernetesClient client) {
-        return new RolloutRepository(client);
+    WatchCache watchCache(KubernetesClient client) {
+        return new WatchCache(client);
+    }
+
+    void closeWatchCache(@Disposes WatchCache cache) {
+        cache.close();
     }
 
     @Produces
     @Singleton
-    TrafficRouters routers(KubernetesClient client) {
-        return TrafficRouters.of(new IstioRouter(client), new KServeRouter(client));
+    PolicyWatches policyWatches(WatchCache cache, TrafficRouters routers) {
+        return new PolicyWatches(cache, routers);
+    }
+
+    @Produces
+    @Singleton
+    RolloutRepository rollouts(KubernetesClient client, WatchCache cache) {
+        return new RolloutRepository(client, cache);
+    }
+
+    @Produces
+    @Singleton
+    TrafficRouters routers(KubernetesClient client, WatchCache cache) {
+        return TrafficRouters.of(new IstioRouter(client, cache), new KServeRouter(client, cache));
     }
 
     @Produces
@@ -143,9 +161,9 @@ public class Beans {
     @Produces
     @Singleton
     RolloutController controller(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics, CheckTypes checks,
-            Outbox outbox, Clock clock, RolloutMetrics rolloutMetrics, SeriesRecorder series) {
+            Outbox outbox, Clock clock, RolloutMetrics rolloutMetrics, SeriesRecorder series, StatusConfig status) {
         Notifier notifier = outbox;
         return new RolloutController(rollouts, routers, metrics, checks::judge, checks.sampleRatioGuard(), notifier, clock,
-                TickListener.all(List.of(rolloutMetrics, series)));
+                TickListener.all(List.of(rolloutMetrics, series)), status.refresh());
     }
 }

@@ -47,6 +47,7 @@ public class Engine {
     private final RolloutController controller;
     private final EngineConfig config;
     private final KubernetesClient client;
+    private final PolicyWatches watches;
     private final Clock clock;
     private final Telemetry telemetry;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -65,19 +66,21 @@ public class Engine {
     private volatile Map<Path, List<Problem>> lastProblems = Map.of();
     private CompletableFuture<?> election;
 
-    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock) {
-        this(policies, controller, config, client, clock, new Telemetry());
+    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client,
+            PolicyWatches watches, Clock clock) {
+        this(policies, controller, config, client, watches, clock, new Telemetry());
     }
 
     @Inject
-    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client, Clock clock,
-            Telemetry telemetry) {
+    public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client,
+            PolicyWatches watches, Clock clock, Telemetry telemetry) {
         this.telemetry = telemetry;
         telemetry.leaderFrom(this::leading);
         this.policies = policies;
         this.controller = controller;
         this.config = config;
         this.client = client;
+        this.watches = watches;
         this.clock = clock;
         this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
             Thread t = new Thread(r, "rollout-worker");
@@ -153,6 +156,7 @@ public class Engine {
             }
         }
         if (election != null) election.cancel(true);
+        watches.stop();
     }
 
     /** When the scheduler last woke the engine; null before it started. */
@@ -234,6 +238,8 @@ public class Engine {
         } catch (RuntimeException e) {
             LOG.warnf(e, "could not re-read the policies in %s; the policies in force stay", config.policies().dir());
         }
+        // the namespaces with policies are watched, so their ticks read caches
+        watches.follow(policies.active());
     }
 
     void onStop(@Observes ShutdownEvent ev) {

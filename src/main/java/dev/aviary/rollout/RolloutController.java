@@ -11,6 +11,7 @@ import dev.aviary.traffic.RoutedTarget;
 import dev.aviary.traffic.TrafficRouters;
 import dev.aviary.traffic.TrafficSplit;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -44,14 +45,25 @@ public class RolloutController {
         this(rollouts, routers, metrics, judges, sampleRatioGuard, notifier, clock, TickListener.NONE);
     }
 
+    /** A controller that records every hold whose status changed, verdict numbers included. */
     public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
             Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock, TickListener listener) {
+        this(rollouts, routers, metrics, judges, sampleRatioGuard, notifier, clock, listener, Duration.ZERO);
+    }
+
+    /**
+     * @param statusRefresh how long a hold may leave the last recorded verdicts' numbers and message in place (they
+     *                      are never needed by a decision); anything a decision needs is recorded at once
+     */
+    public RolloutController(RolloutRepository rollouts, TrafficRouters routers, MetricSource metrics,
+            Function<CheckSpec, Judge> judges, Judge sampleRatioGuard, Notifier notifier, Clock clock, TickListener listener,
+            Duration statusRefresh) {
         this.rollouts = rollouts;
         this.routers = Objects.requireNonNull(routers, "routers");
         this.metrics = metrics;
         this.decider = new Decider(judges, sampleRatioGuard);
         this.clock = clock;
-        this.recorder = new RolloutRecorder(rollouts, notifier, clock);
+        this.recorder = new RolloutRecorder(rollouts, notifier, clock, statusRefresh);
         this.writeAhead = new WriteAhead(recorder);
         this.failures = new TickFailures(rollouts, recorder, clock);
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -118,7 +130,7 @@ public class RolloutController {
             case START -> decider.start(status, policy, live, knownArms(router), now);
             case JUDGE -> decider.judge(status, policy, live, evidence(router, policy, status, now), now);
         };
-        return writeAhead.carry(cr, policy, router, live, t, now);
+        return writeAhead.carry(cr, policy, router, live, t, now, request != null);
     }
 
     /** The arms' labels and what the metrics say about every check since the step began. */

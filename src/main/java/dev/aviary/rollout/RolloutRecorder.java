@@ -2,12 +2,19 @@ package dev.aviary.rollout;
 
 import dev.aviary.policy.Policy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
-/** Writes a rollout's decisions to its CanaryRollout and tells people about them. */
+/**
+ * Writes a rollout's decisions to its CanaryRollout and tells people about them. A hold that changes nothing a decision
+ * needs writes nothing: only its verdicts' numbers and message are new, and those are written at most every
+ * {@code refresh} (so {@code kubectl describe} stays informative without a write per tick).
+ */
 final class RolloutRecorder {
 
     static final int HISTORY = 20;
@@ -15,12 +22,16 @@ final class RolloutRecorder {
     private final RolloutRepository rollouts;
     private final Notifier notifier;
     private final Clock clock;
+    private final Duration refresh;
+    /** When each CanaryRollout (namespace/name) was last written by this process. */
+    private final Map<String, Instant> written = new ConcurrentHashMap<>();
     private final FailureLog notifierFailures = new FailureLog(Logger.getLogger(RolloutController.class));
 
-    RolloutRecorder(RolloutRepository rollouts, Notifier notifier, Clock clock) {
+    RolloutRecorder(RolloutRepository rollouts, Notifier notifier, Clock clock, Duration refresh) {
         this.rollouts = rollouts;
         this.notifier = notifier;
         this.clock = clock;
+        this.refresh = refresh;
     }
 
     CanaryRollout save(CanaryRollout cr, RolloutStatus.Builder b) {
@@ -29,14 +40,47 @@ final class RolloutRecorder {
 
     CanaryRollout save(CanaryRollout cr, RolloutStatus status) {
         cr.setStatus(status);
-        return rollouts.update(cr);
+        CanaryRollout saved = rollouts.update(cr);
+        written.put(key(cr), clock.instant());
+        return saved;
     }
 
     /** Record a decision that moves nothing (a hold, a pause) and tell people. */
     RolloutController.TickResult record(CanaryRollout cr, Policy policy, Transition t) {
-        cr = save(cr, t.status());
-        publish(policy, cr.getStatus(), t.decision(), t.message());
-        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message(), cr.getStatus());
+        return record(cr, policy, t, false);
+    }
+
+    /** @param requestTaken a person's request was taken off {@code cr}: the write consumes it, so it is never skipped */
+    RolloutController.TickResult record(CanaryRollout cr, Policy policy, Transition t, boolean requestTaken) {
+        RolloutStatus status = t.status();
+        if (requestTaken || t.decision() != Decision.HOLD || !skippable(cr, status)) status = save(cr, status).getStatus();
+        publish(policy, status, t.decision(), t.message());
+        return new RolloutController.TickResult(t.decision(), t.phase(), t.step(), t.message(), status);
+    }
+
+    /**
+     * A hold's status may stay unwritten when it equals what is recorded but for the verdicts and the message, and
+     * those were written less than {@code refresh} ago (a restarted daemon writes them on its first hold).
+     */
+    private boolean skippable(CanaryRollout cr, RolloutStatus next) {
+        RolloutStatus recorded = cr.getStatus();
+        if (recorded == null) return false;
+        if (recorded.equals(next)) return true;
+        if (!decisive(recorded).equals(decisive(next))) return false;
+        Instant last = written.get(key(cr));
+        return last != null && clock.instant().isBefore(last.plus(refresh));
+    }
+
+    /** The status without what only people read: the last verdicts (their counts, bounds, e-values) and the message. */
+    private static RolloutStatus decisive(RolloutStatus s) {
+        RolloutStatus.Builder b = s.toBuilder();
+        b.checks = List.of();
+        b.message = null;
+        return b.build();
+    }
+
+    private static String key(CanaryRollout cr) {
+        return cr.getMetadata().getNamespace() + "/" + cr.getMetadata().getName();
     }
 
     /** Stop and wait for a person; the weights stay where they are ({@code canaryWeight}, for the history). */

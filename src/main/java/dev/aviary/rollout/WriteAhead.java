@@ -20,8 +20,10 @@ final class WriteAhead {
         this.recorder = recorder;
     }
 
-    RolloutController.TickResult carry(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, Transition t, Instant now) {
-        if (t.write() && t.move() == null) recorder.record(cr, policy, t);
+    /** @param requestTaken a person's request was taken off {@code cr}: writing it is what consumes it */
+    RolloutController.TickResult carry(CanaryRollout cr, Policy policy, RoutedTarget<?> router, LiveTraffic live, Transition t, Instant now,
+            boolean requestTaken) {
+        if (t.write() && t.move() == null) recorder.record(cr, policy, t, requestTaken);
         if (t.move() != null) {
             cr = recorder.save(cr, t.status());
             if (!t.move().equals(live.split())) {

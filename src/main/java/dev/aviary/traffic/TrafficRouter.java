@@ -1,6 +1,8 @@
 package dev.aviary.traffic;
 
+import dev.aviary.cache.Kind;
 import dev.aviary.policy.Target;
+import java.util.List;
 
 /**
  * Reads and moves traffic on one kind of target: the extension point for meshes. One class per backend
@@ -14,6 +16,11 @@ public interface TrafficRouter<T extends Target> {
 
     /** The kind of target this router handles: a rollout picks its router by it. */
     Class<T> targetType();
+
+    /** What this router reads in a target's namespace: the daemon watches these kinds there, so a tick reads a cache. */
+    default List<Kind<?>> watched() {
+        return List.of();
+    }
 
     /**
      * The metric label values of the two arms (for Istio resolved through the DestinationRule subsets' version

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.aviary.policy.PolicyStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.aviary.cache.WatchCache;
+import dev.aviary.traffic.TrafficRouters;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -127,7 +129,8 @@ class LeaderElectionTest {
                 return 1;
             }
         };
-        return new Engine(new PolicyStore(policies), null, config, client, Clock.systemUTC());
+        return new Engine(new PolicyStore(policies), null, config, client, new PolicyWatches(new WatchCache(client), TrafficRouters.of()),
+                Clock.systemUTC());
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * Writes one line per request a fabric8 client sends: who sent it, method, path and query. "Who" is read off the
  * calling thread's stack, at the innermost frame of Aviary's code: a class compiled from src/test is a test setting
  * up or inspecting its fixtures ({@code test}); the sandbox and mesh simulator play the cluster ({@code sandbox});
- * any other class of Aviary is the application ({@code app}). fabric8's leader elector renews from its own threads
- * and only the application starts one. Lines go to target/api-requests/&lt;this JVM&gt;.log, appended whole, so
+ * any other class of Aviary is the application ({@code app}). fabric8's leader elector renews from its own threads,
+ * informers list and watch from theirs; only the application starts either. Lines go to target/api-requests/&lt;this JVM&gt;.log, appended whole, so
  * the Quarkus and plain class loaders of one test run share the file.
  */
 public final class ApiRequestRecorder implements Interceptor {
@@ -26,6 +26,9 @@ public final class ApiRequestRecorder implements Interceptor {
     public enum Origin { app, test, sandbox, unattributed }
 
     private static final String LEADER_ELECTION = "io.fabric8.kubernetes.client.extended.leaderelection.";
+    /** Informers list and watch from fabric8's own threads; only the application's watch cache starts them. */
+    private static final List<String> APP_THREADS = List.of(LEADER_ELECTION, "io.fabric8.kubernetes.client.informers.",
+            "io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager");
 
     @Override
     public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
@@ -41,7 +44,8 @@ public final class ApiRequestRecorder implements Interceptor {
                         : c.startsWith("dev.aviary.sandbox.") || c.startsWith("dev.aviary.sim.") ? Origin.sandbox : Origin.app;
                 frame = c + "." + own.get().getMethodName();
             } else {
-                Optional<StackFrame> elector = stack.stream().filter(f -> f.getClassName().startsWith(LEADER_ELECTION)).findFirst();
+                Optional<StackFrame> elector = stack.stream()
+                        .filter(f -> APP_THREADS.stream().anyMatch(p -> f.getClassName().startsWith(p))).findFirst();
                 origin = elector.isPresent() ? Origin.app : Origin.unattributed;
                 frame = elector.map(f -> f.getClassName() + "." + f.getMethodName()).orElse(Thread.currentThread().getName());
             }

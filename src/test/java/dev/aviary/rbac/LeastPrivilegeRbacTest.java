@@ -84,8 +84,8 @@ class LeastPrivilegeRbacTest {
     void verbsAndScopesAreReadAsTheApiServerReadsThem() {
         String vs = "/apis/networking.istio.io/v1/namespaces/default/virtualservices";
         assertAllowed(true, "get", "GET", vs + "/image-classifier");
-        assertAllowed(false, "list", "GET", vs);
-        assertAllowed(false, "watch", "GET", vs + "?watch=true&resourceVersion=12");
+        assertAllowed(true, "list", "GET", vs);
+        assertAllowed(true, "watch", "GET", vs + "?watch=true&resourceVersion=12");
         assertAllowed(false, "update", "PUT", vs + "/image-classifier");
         assertAllowed(true, "patch", "PATCH", vs + "/image-classifier");
         assertAllowed(true, "list", "GET", "/apis/networking.istio.io/v1alpha3/namespaces/search/destinationrules");
@@ -93,7 +93,7 @@ class LeastPrivilegeRbacTest {
         String isvc = "/apis/serving.kserve.io/v1beta1/namespaces/kserve-deployments/inferenceservices";
         assertAllowed(true, "get", "GET", isvc + "/fraud-classifier");
         assertAllowed(true, "patch", "PATCH", isvc + "/fraud-classifier");
-        assertAllowed(false, "list", "GET", isvc);
+        assertAllowed(true, "list", "GET", isvc);
         assertAllowed(false, "update", "PUT", isvc + "/fraud-classifier");
         String cr = "/apis/aviary.dev/v1/namespaces/default/canaryrollouts";
         assertAllowed(true, "list", "GET", "/apis/aviary.dev/v1/canaryrollouts");

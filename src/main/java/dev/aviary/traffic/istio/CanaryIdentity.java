@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.cache.ClusterReads;
+import dev.aviary.cache.Kind;
 import dev.aviary.traffic.Json;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -28,11 +30,16 @@ final class CanaryIdentity {
     /** A restart changes the pod template but not the model: it must not look like a new canary. */
     private static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 
+    static final Kind<Service> SERVICES = Kind.of(Service.class);
+    static final Kind<Deployment> DEPLOYMENTS = Kind.of(Deployment.class);
+
     private final KubernetesClient client;
+    private final ClusterReads reads;
     private final DestinationRules rules;
 
-    CanaryIdentity(KubernetesClient client, DestinationRules rules) {
+    CanaryIdentity(KubernetesClient client, ClusterReads reads, DestinationRules rules) {
         this.client = client;
+        this.reads = reads;
         this.rules = rules;
     }
 
@@ -48,13 +55,13 @@ final class CanaryIdentity {
             Map<String, String> selector = new LinkedHashMap<>();
             String serviceName = Hosts.serviceOf(host, vsNamespace);
             if (serviceName != null) {
-                Service service = client.services().inNamespace(ns).withName(serviceName).get();
+                Service service = reads.get(SERVICES, ns, serviceName);
                 if (service != null && service.getSpec() != null && service.getSpec().getSelector() != null) {
                     selector.putAll(service.getSpec().getSelector());
                 }
             }
             labels.forEach((k, v) -> selector.put(k, String.valueOf(v)));
-            List<Deployment> canaries = client.apps().deployments().inNamespace(ns).list().getItems().stream()
+            List<Deployment> canaries = reads.list(DEPLOYMENTS, ns).stream()
                     .filter(d -> templateLabels(d).entrySet().containsAll(selector.entrySet()))
                     .sorted(Comparator.comparing(d -> d.getMetadata().getName()))
                     .toList();

@@ -1,10 +1,10 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.cache.ClusterReads;
 import dev.aviary.traffic.Json;
 import dev.aviary.policy.IstioTarget;
 import dev.aviary.traffic.TargetException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.util.LinkedHashSet;
@@ -18,10 +18,10 @@ import java.util.Set;
  */
 final class DestinationRules {
 
-    private final KubernetesClient client;
+    private final ClusterReads reads;
 
-    DestinationRules(KubernetesClient client) {
-        this.client = client;
+    DestinationRules(ClusterReads reads) {
+        this.reads = reads;
     }
 
     /** The metric label value of {@code arm}: the policy's version, else the subset's version label, else its name. */
@@ -50,8 +50,7 @@ final class DestinationRules {
             for (String version : IstioApi.VERSIONS) {
                 List<GenericKubernetesResource> rules;
                 try {
-                    rules = client.genericKubernetesResources(IstioApi.context(version, "DestinationRule", "destinationrules"))
-                            .inNamespace(ns).list().getItems();
+                    rules = reads.list(IstioApi.destinationRules(version), ns);
                 } catch (KubernetesClientException e) {
                     if (e.getCode() == 404) continue;
                     throw e;

@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.cache.Kind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 import java.util.List;
@@ -12,6 +14,14 @@ final class IstioApi {
     static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
 
     private IstioApi() {}
+
+    static Kind<GenericKubernetesResource> virtualServices(String version) {
+        return Kind.generic(context(version, "VirtualService", "virtualservices"));
+    }
+
+    static Kind<GenericKubernetesResource> destinationRules(String version) {
+        return Kind.generic(context(version, "DestinationRule", "destinationrules"));
+    }
 
     static ResourceDefinitionContext context(String version, String kind, String plural) {
         return new ResourceDefinitionContext.Builder()

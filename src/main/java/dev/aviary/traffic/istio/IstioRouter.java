@@ -1,5 +1,7 @@
 package dev.aviary.traffic.istio;
 
+import dev.aviary.cache.ClusterReads;
+import dev.aviary.cache.Kind;
 import dev.aviary.traffic.JsonPatch;
 import dev.aviary.traffic.Json;
 import dev.aviary.policy.IstioTarget;
@@ -14,9 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,18 +40,42 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
     private static final Logger LOG = Logger.getLogger(IstioRouter.class);
 
     private final KubernetesClient client;
+    private final ClusterReads reads;
     private final DestinationRules rules;
     private final CanaryIdentity canaries;
 
+    /** Reading from the API server on every call. */
     public IstioRouter(KubernetesClient client) {
+        this(client, ClusterReads.direct(client));
+    }
+
+    /** Reading through {@code reads} (the daemon's watch cache); writes go to the API server. */
+    public IstioRouter(KubernetesClient client, ClusterReads reads) {
         this.client = Objects.requireNonNull(client, "client");
-        this.rules = new DestinationRules(client);
-        this.canaries = new CanaryIdentity(client, rules);
+        this.reads = Objects.requireNonNull(reads, "reads");
+        this.rules = new DestinationRules(reads);
+        this.canaries = new CanaryIdentity(client, reads, rules);
     }
 
     @Override
     public Class<IstioTarget> targetType() {
         return IstioTarget.class;
+    }
+
+    /**
+     * VirtualServices and DestinationRules in every version tried, the Services and Deployments behind the canary
+     * subset (read in the policy's namespace; a host in another namespace is read from the API server).
+     */
+    @Override
+    public List<Kind<?>> watched() {
+        List<Kind<?>> kinds = new ArrayList<>();
+        for (String version : IstioApi.VERSIONS) {
+            kinds.add(IstioApi.virtualServices(version));
+            kinds.add(IstioApi.destinationRules(version));
+        }
+        kinds.add(CanaryIdentity.SERVICES);
+        kinds.add(CanaryIdentity.DEPLOYMENTS);
+        return kinds;
     }
 
     @Override
@@ -96,14 +122,18 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
         // No client-side resourceVersion comparison: the server is the only arbiter that is not racy.
         String body = client.getKubernetesSerialization().asJson(patch.guardedBy(resourceVersion));
         try {
-            GenericKubernetesResource updated = client.genericKubernetesResources(vs.context())
+            GenericKubernetesResource updated = client.genericKubernetesResources(vs.kind().context())
                     .inNamespace(ns).withName(t.virtualService())
                     .patch(PatchContext.of(PatchType.JSON), body);
+            reads.wrote(vs.kind(), resourceVersion, updated);
             LOG.debugf("patched VirtualService %s to %s: %s", vs.key(), desired.describe(), body);
             return updated.getMetadata().getResourceVersion();
         } catch (KubernetesClientException e) {
             switch (e.getCode()) {
-                case 409 -> throw conflict(vs.key(), resourceVersion);
+                case 409 -> {
+                    reads.conflicted(vs.kind(), ns, t.virtualService(), resourceVersion);
+                    throw conflict(vs.key(), resourceVersion);
+                }
                 case 404 -> throw new TargetException.Invalid("VirtualService " + vs.key() + " not found");
                 case 400, 422 -> throw new TargetException.Invalid("the API server rejected the change of VirtualService "
                         + vs.key() + " to " + desired.describe() + ": " + e.getMessage());
@@ -129,13 +159,13 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
 
     private VirtualService fetch(String ns, String name) throws TargetException {
         for (String version : IstioApi.VERSIONS) {
-            ResourceDefinitionContext context = IstioApi.context(version, "VirtualService", "virtualservices");
+            Kind<GenericKubernetesResource> kind = IstioApi.virtualServices(version);
             try {
-                GenericKubernetesResource r = client.genericKubernetesResources(context).inNamespace(ns).withName(name).get();
+                GenericKubernetesResource r = reads.get(kind, ns, name);
                 if (r != null) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> object = Json.deepCopyMap(client.getKubernetesSerialization().convertValue(r, Map.class));
-                    return new VirtualService(context, ns + "/" + name, object);
+                    return new VirtualService(kind, ns + "/" + name, object);
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
@@ -152,7 +182,7 @@ public final class IstioRouter implements TrafficRouter<IstioTarget> {
     }
 
     /** A VirtualService as read: the version it was found under and a private, editable copy of the object. */
-    private record VirtualService(ResourceDefinitionContext context, String key, Map<String, Object> object) {
+    private record VirtualService(Kind<GenericKubernetesResource> kind, String key, Map<String, Object> object) {
 
         String resourceVersion() {
             return Json.string(Json.map(object, "metadata"), "resourceVersion");

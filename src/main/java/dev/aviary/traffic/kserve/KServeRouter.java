@@ -1,5 +1,7 @@
 package dev.aviary.traffic.kserve;
 
+import dev.aviary.cache.ClusterReads;
+import dev.aviary.cache.Kind;
 import dev.aviary.policy.KServeTarget;
 import dev.aviary.traffic.ArmEndpoints;
 import dev.aviary.traffic.ArmLabels;
@@ -17,6 +19,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.jboss.logging.Logger;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -25,7 +28,8 @@ import java.util.Objects;
  * object, pick its mode ({@link ServerlessCanary} or {@link StandardCanary}, told from the object), send the mode's
  * JSON Patch guarded by the resourceVersion the decision was made on, and map the API server's answers to
  * {@link TargetException}s. Raw JSON maps, as for Istio: the patch holds exactly the managed field, so nothing else
- * of the object (and never its metadata) is written, and it needs only the {@code get} and {@code patch} verbs.
+ * of the object (and never its metadata) is written, and it needs only the {@code get} and {@code patch} verbs (and
+ * {@code list} and {@code watch} for the daemon's watch cache, {@link ClusterReads}).
  */
 public final class KServeRouter implements TrafficRouter<KServeTarget> {
 
@@ -34,16 +38,30 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
     static final ResourceDefinitionContext INFERENCE_SERVICES = new ResourceDefinitionContext.Builder()
             .withGroup("serving.kserve.io").withVersion("v1beta1").withKind("InferenceService").withPlural("inferenceservices")
             .withNamespaced(true).build();
+    static final Kind<GenericKubernetesResource> KIND = Kind.generic(INFERENCE_SERVICES);
 
     /** Long enough for a webhook's whole sentence, short enough for a one-line status. */
     private static final int MAX_REASON = 300;
 
     private final KubernetesClient client;
+    private final ClusterReads reads;
     private final CanaryMode serverless = new ServerlessCanary();
     private final CanaryMode standard = new StandardCanary();
 
+    /** Reading from the API server on every call. */
     public KServeRouter(KubernetesClient client) {
+        this(client, ClusterReads.direct(client));
+    }
+
+    /** Reading through {@code reads} (the daemon's watch cache); writes go to the API server. */
+    public KServeRouter(KubernetesClient client, ClusterReads reads) {
         this.client = Objects.requireNonNull(client, "client");
+        this.reads = Objects.requireNonNull(reads, "reads");
+    }
+
+    @Override
+    public List<Kind<?>> watched() {
+        return List.of(KIND);
     }
 
     @Override
@@ -86,11 +104,15 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
         try {
             GenericKubernetesResource updated = client.genericKubernetesResources(INFERENCE_SERVICES)
                     .inNamespace(ns).withName(t.inferenceService()).patch(PatchContext.of(PatchType.JSON), body);
+            reads.wrote(KIND, resourceVersion, updated);
             LOG.debugf("patched InferenceService %s to %s: %s", isvc.key(), desired.describe(), body);
             return updated.getMetadata().getResourceVersion();
         } catch (KubernetesClientException e) {
             switch (e.getCode()) {
-                case 409 -> throw conflict(isvc.key(), resourceVersion);
+                case 409 -> {
+                    reads.conflicted(KIND, ns, t.inferenceService(), resourceVersion);
+                    throw conflict(isvc.key(), resourceVersion);
+                }
                 case 404 -> throw gone(isvc.key());
                 case 400, 422 -> throw new TargetException.Invalid("KServe rejected the change of InferenceService " + isvc.key()
                         + " to " + desired.describe() + ": " + reason(e));
@@ -118,7 +140,7 @@ public final class KServeRouter implements TrafficRouter<KServeTarget> {
         String key = ns + "/" + name;
         GenericKubernetesResource r;
         try {
-            r = client.genericKubernetesResources(INFERENCE_SERVICES).inNamespace(ns).withName(name).get();
+            r = reads.get(KIND, ns, name);
         } catch (KubernetesClientException e) {
             throw new TargetException("reading InferenceService " + key + " failed: " + reason(e), e);
         }
