@@ -190,8 +190,9 @@ final class StepRules {
      */
     private Transition atGate(RolloutStatus.Builder b, RolloutStatus status, Policy policy, LiveTraffic live, Evidence evidence,
             StepContext ctx, Map<String, Judge> judgeOf, List<Verdict> verdicts, int index, Instant now) {
-        long passing = verdicts.stream().filter(v -> v.outcome() == Outcome.PASS).count();
-        String tally = passing + " of " + verdicts.size() + " checks pass so far";
+        // counted over every check line the decision prints under it, the sample-ratio guard's too
+        long passing = b.checks.stream().filter(r -> r.outcome() == Outcome.PASS).count();
+        String tally = passing + " of " + b.checks.size() + " checks pass so far";
         Duration after = policy.steps().get(index).pause().duration();
         if (status.phase() == Phase.Progressing) {
             fold(b, status, policy, evidence, ctx, judgeOf);
