@@ -151,7 +151,7 @@ final class StepRules {
             return Transition.hold(b, "holding, no data: " + messages(missing));
         }
         b.noDataSince = null;
-        if (step.isGate()) return atGate(b, status, policy, live, evidence, ctx, judgeOf, verdicts, index, now);
+        if (step.isGate()) return atGate(b, status, policy, live, evidence, ctx, judgeOf, index, now);
         boolean allPass = verdicts.stream().allMatch(v -> v.outcome() == Outcome.PASS);
         boolean stepDone = allPass && elapsed.compareTo(step.minDuration()) >= 0;
         // a step whose checks all pass advances even when it ran long (after an outage, say): timing out is for
@@ -189,7 +189,7 @@ final class StepRules {
      * next step judges on; their evidence so far is carried over.
      */
     private Transition atGate(RolloutStatus.Builder b, RolloutStatus status, Policy policy, LiveTraffic live, Evidence evidence,
-            StepContext ctx, Map<String, Judge> judgeOf, List<Verdict> verdicts, int index, Instant now) {
+            StepContext ctx, Map<String, Judge> judgeOf, int index, Instant now) {
         // counted over every check line the decision prints under it, the sample-ratio guard's too
         long passing = b.checks.stream().filter(r -> r.outcome() == Outcome.PASS).count();
         String tally = passing + " of " + b.checks.size() + " checks pass so far";
