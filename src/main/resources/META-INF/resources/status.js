@@ -60,7 +60,7 @@
 
   /** Decisions (by Aviary) and the requests people made through this API (by them), newest first. */
   function history(r, series) {
-    const rows = (r.history || []).map(h => ({ at: h.at, what: h.decision, step: h.step + 1, weight: `${h.canaryWeight}%`,
+    const rows = (r.history || []).map(h => ({ at: h.at, what: h.decision, step: h.stepNumber, weight: `${h.canaryWeight}%`,
       by: 'aviary', message: h.message }))
       .concat((series.requests || []).map(q => ({ at: q.at, what: `${q.action} asked`, step: '', weight: '', by: q.by,
         message: `${q.by} asked to ${q.action} through the API`, request: true })))

@@ -107,6 +107,23 @@ class StatusPageEndToEndTest {
             assertTrue(chart.path("points").asInt() > 0, rollout + ": points plotted"); // it ticks on: the page's copy may be older
         }
         assertTrue(series.path("since").isTextual(), rollout + ": live points, not only the recorded history");
+
+        // the history table names each decision's step as people count it: 1 to the policy's number of steps
+        int steps = policies.active().stream().filter(p -> p.key().equals(rollout)).findFirst().orElseThrow().steps().size();
+        JsonNode cells = chromium.script("const box = document.getElementById('rollout-' + arguments[0].replace('/', '-'));"
+                + " return Array.from(box.querySelectorAll('table.history tr.decision')).map(tr => tr.children[2].textContent.trim());",
+                rollout);
+        assertTrue(cells.size() > 0, rollout + ": decisions in the history table");
+        cells.forEach(c -> assertTrue(c.asText().matches("\\d+") && Integer.parseInt(c.asText()) >= 1 && Integer.parseInt(c.asText()) <= steps,
+                rollout + ": a history row's step is 1 to " + steps + ", not '" + c.asText() + "'"));
+        if (settled(cr.getStatus().phase())) {
+            List<String> expected = new ArrayList<>(cr.getStatus().history().stream().map(h -> Integer.toString(h.stepNumber())).toList());
+            List<String> shown = new ArrayList<>();
+            cells.forEach(c -> shown.add(c.asText()));
+            java.util.Collections.sort(expected);
+            java.util.Collections.sort(shown);
+            assertEquals(expected, shown, rollout + ": the history table's steps are the recorded ones");
+        }
     }
 
     /** Each check of the rollout has an e-value chart with its threshold and an estimate chart, both with points. */
