@@ -3,6 +3,7 @@ package dev.aviary.metrics.prometheus;
 import dev.aviary.analysis.Observation;
 import dev.aviary.metrics.Measure;
 import dev.aviary.metrics.RequestMetrics;
+import dev.aviary.traffic.ArmLabels;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,18 +61,24 @@ final class CounterBatch {
         this.clock = clock;
     }
 
-    /** One family query's answer for one second, shared by every rollout that reads it in that second. */
+    /** One family query's answer, evaluated when the second's first rollout asked, shared by the others of that second. */
     private record Fetch(long second, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
 
     /** A rollout's counters at a start, and whether a reset was seen since (then its own queries for good). */
     private static final class StepStart {
+        final ArmLabels arms;
         final Instant at;
         final Map<List<String>, Double> values;
         volatile boolean reset;
 
-        StepStart(Instant at, Map<List<String>, Double> values) {
+        StepStart(ArmLabels arms, Instant at, Map<List<String>, Double> values) {
+            this.arms = arms;
             this.at = at;
             this.values = values;
+        }
+
+        boolean is(ArmLabels arms, Instant start) {
+            return this.arms.equals(arms) && Duration.between(at, start).abs().compareTo(SAME_START) <= 0;
         }
     }
 
@@ -201,12 +208,13 @@ final class CounterBatch {
     /** Every rollout's current counters of a grouping: one query per second, however many rollouts ask. */
     private List<PrometheusClient.Sample> now(Grouping g) throws PrometheusException {
         String query = g.query(g.family().fixed() == null ? "" : g.family().fixed());
-        long second = clock.instant().getEpochSecond();
+        Instant now = clock.instant();
+        long second = now.getEpochSecond();
         CompletableFuture<List<PrometheusClient.Sample>> mine = new CompletableFuture<>();
         Fetch f = latest.compute(query, (k, old) -> old != null && old.second() >= second ? old : new Fetch(second, mine));
         if (f.answer() == mine) {
             try {
-                mine.complete(prometheus.query(query, Instant.ofEpochSecond(second)));
+                mine.complete(prometheus.query(query, now));
             } catch (PrometheusException | RuntimeException e) {
                 mine.completeExceptionally(e);
             }
@@ -221,16 +229,17 @@ final class CounterBatch {
 
     /** The rollout's counters at {@code start}: remembered, or read once (narrowed to the rollout) at that time. */
     private StepStart startOf(PromReading r, Grouping g, Instant start) throws PrometheusException {
-        String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + r.arms() + " " + g;
+        // one entry per policy and grouping, so memory follows the policies, not every canary they ever had
+        String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + g;
         Deque<StepStart> known = starts.computeIfAbsent(rollout, k -> new ArrayDeque<>());
         synchronized (known) {
             for (StepStart s : known) {
-                if (Duration.between(s.at, start).abs().compareTo(SAME_START) <= 0) return s;
+                if (s.is(r.arms(), start)) return s;
             }
         }
         Map<List<String>, Double> values = new HashMap<>();
         for (PrometheusClient.Sample s : prometheus.query(g.query(r.selector("")), start)) values.put(g.key(s.labels()), s.value());
-        StepStart read = new StepStart(start, values);
+        StepStart read = new StepStart(r.arms(), start, values);
         synchronized (known) {
             known.addFirst(read);
             while (known.size() > STARTS_KEPT) known.removeLast();
