@@ -41,6 +41,22 @@ final class PromReading {
         this.window = window;
     }
 
+    RequestMetrics metrics() {
+        return family;
+    }
+
+    String armLabel() {
+        return armLabel;
+    }
+
+    ArmLabels arms() {
+        return arms;
+    }
+
+    Policy policy() {
+        return policy;
+    }
+
     /** The request telemetry a measure reads; null for the policy's own count and histogram queries. */
     static RequestMetrics family(Measure m) {
         return m.requestMetrics();
@@ -79,6 +95,12 @@ final class PromReading {
             if (arm == null) continue;
             ("+Inf".equals(s.labels().get("le")) ? total : fast).put(arm, s.value());
         }
+        return slowFrom(total, fast, slowerThan);
+    }
+
+    /** Slow requests per arm from each arm's total ({@code le="+Inf"}) and its requests within the bound. */
+    Observation slowFrom(Map<String, Double> total, Map<String, Double> fast, Duration slowerThan) {
+        String bucket = family.durationBucket();
         for (String arm : List.of(arms.baseline(), arms.canary())) {
             // an arm whose histogram lacks the bucket would otherwise look as if it had no slow requests at all
             if (total.containsKey(arm) && !fast.containsKey(arm) && !fast.isEmpty()) {
@@ -97,7 +119,11 @@ final class PromReading {
     }
 
     private Observation successRate(String arm) throws PrometheusException {
-        Observation o = errorCounts();
+        return successFrom(errorCounts(), arm);
+    }
+
+    /** One arm's success rate from both arms' error counts. */
+    static Observation successFrom(Observation o, String arm) {
         if (!(o instanceof Observation.Counts c)) return o;
         ArmCounts a = Measure.isBaseline(arm) ? c.baseline() : c.canary();
         if (a.total() == 0) return new Observation.Missing("no requests to the " + armName(arm) + " yet");
@@ -113,6 +139,22 @@ final class PromReading {
         String sel = selectorFor(armValue(m.arm()));
         String w = PromQL.window(window);
         TreeMap<Double, Double> cumulative = buckets(prometheus.query("sum by (le) (increase(" + bucket + "{" + sel + "}[" + w + "]))"));
+        return exceedancesFrom(cumulative, m, () -> {
+            List<PrometheusClient.Sample> estimate = prometheus.query("histogram_quantile(" + m.quantile() + ", sum by (le) (increase("
+                    + bucket + "{" + sel + "}[" + w + "])))");
+            return estimate.isEmpty() ? Double.NaN : estimate.get(0).value();
+        });
+    }
+
+    /** What estimates a quantile for people, asked only once the counts are there. */
+    interface Estimate {
+        double value() throws PrometheusException;
+    }
+
+    /** Exceedances of {@code m.max()} from one arm's cumulative buckets over the window. */
+    Observation exceedancesFrom(TreeMap<Double, Double> cumulative, Measure.LatencyExceedances m, Estimate estimate)
+            throws PrometheusException {
+        String bucket = family.durationBucket();
         Double total = cumulative.get(Double.POSITIVE_INFINITY);
         if (total == null || total < 0.5) return new Observation.Missing("no latency histogram for the " + armName(m.arm()) + " yet");
         double bound = m.max() == null ? Double.NaN : m.max();
@@ -122,11 +164,9 @@ final class PromReading {
                     + bucket + " (nearest: " + cumulative.floorKey(bound) + " and " + cumulative.ceilingKey(bound)
                     + " ms); set max to one of them");
         }
-        List<PrometheusClient.Sample> estimate = prometheus.query("histogram_quantile(" + m.quantile() + ", sum by (le) (increase("
-                + bucket + "{" + sel + "}[" + w + "])))");
         long n = Math.round(total);
         long above = Math.max(0, Math.min(n, Math.round(total - within)));
-        return new Observation.Exceedances(n, above, estimate.isEmpty() ? Double.NaN : estimate.get(0).value());
+        return new Observation.Exceedances(n, above, estimate.value());
     }
 
     private Observation queryValue(Measure.QueryValue m) throws PrometheusException {
@@ -204,7 +244,7 @@ final class PromReading {
     }
 
     /** Cumulative histogram buckets by upper bound (+Inf included); series without an le label or with NaN are skipped. */
-    private static TreeMap<Double, Double> buckets(List<PrometheusClient.Sample> samples) {
+    static TreeMap<Double, Double> buckets(List<PrometheusClient.Sample> samples) {
         TreeMap<Double, Double> cumulative = new TreeMap<>();
         for (PrometheusClient.Sample s : samples) {
             String le = s.labels().get("le");
@@ -232,11 +272,11 @@ final class PromReading {
         return s.isEmpty() ? Optional.empty() : Optional.of(s.get(0).value());
     }
 
-    private String armValue(String arm) {
+    String armValue(String arm) {
         return Measure.isBaseline(arm) ? arms.baseline() : arms.canary();
     }
 
-    private static String armName(String arm) {
+    static String armName(String arm) {
         return Measure.isBaseline(arm) ? "baseline" : "canary";
     }
 
@@ -253,7 +293,8 @@ final class PromReading {
         return out;
     }
 
-    private String selector(String extra) {
+    /** This rollout's series of the family: the fixed matchers, its namespace and service, both arms. */
+    String selector(String extra) {
         return service() + "," + armLabel + "=~" + PromQL.anyOf(arms.baseline(), arms.canary()) + extra;
     }
 

@@ -25,23 +25,26 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
-import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Retry;
-import org.eclipse.microprofile.faulttolerance.Timeout;
 
 /**
- * Instant queries against Prometheus' HTTP API ({@code /api/v1/query}). Retries passing faults, gives up quickly
- * when Prometheus is down (circuit breaker), and never lets a slow Prometheus stall the rollout loop (timeout).
+ * Instant queries against Prometheus' HTTP API ({@code /api/v1/query}), sent asynchronously and bounded by
+ * {@code aviary.prometheus.timeout}. There is deliberately no retry and no circuit breaker here: they were shared by
+ * every rollout, so one policy's broken query opened the breaker for all, and a timeout with retries held a worker
+ * for 30 s. A failed query is its own rollout's NO_DATA for this tick; the next tick is the retry.
  * The URL and bearer token are trimmed and checked when read, and registered with the {@link Redactor} before
  * use; a token or URL that cannot be used is a one-line error naming the setting, never its value.
  */
@@ -99,15 +102,17 @@ public class PrometheusClient {
         this(config, redactor, QueryWatch.NONE);
     }
 
-    @Timeout(10_000)
-    @Retry(maxRetries = 2, delay = 200, abortOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
-    @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.75, delay = 3_000,
-            skipOn = {PrometheusException.BadQuery.class, PrometheusException.Misconfigured.class})
+    /** The query evaluated now. */
     public List<Sample> query(String promql) throws PrometheusException {
+        return query(promql, null);
+    }
+
+    /** The query evaluated at {@code at} (Prometheus' {@code time} parameter), or now when null. */
+    public List<Sample> query(String promql, Instant at) throws PrometheusException {
         long start = System.nanoTime();
         QueryWatch.Failure failure = QueryWatch.Failure.UNAVAILABLE;
         try {
-            List<Sample> samples = send(promql);
+            List<Sample> samples = send(promql, at);
             failure = null;
             return samples;
         } catch (PrometheusException.BadQuery e) {
@@ -121,18 +126,22 @@ public class PrometheusClient {
         }
     }
 
-    private List<Sample> send(String promql) throws PrometheusException {
+    private List<Sample> send(String promql, Instant at) throws PrometheusException {
         if (urlProblem != null) throw new PrometheusException.Misconfigured(urlProblem);
-        String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
+        String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                + (at == null ? "" : "&time=" + at.getEpochSecond() + "." + String.format("%03d", at.getNano() / 1_000_000));
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(config.timeout()).GET();
         String token = token();
         if (token != null) req.header("Authorization", "Bearer " + token);
         HttpResponse<String> resp;
         try {
-            resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
+            // non-blocking underneath; the wait is bounded even should the request timeout not fire (e.g. a stalled connect)
+            resp = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
+                    .get(config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new PrometheusException(redactor.redact("Prometheus at " + shown(this.url) + " did not answer: "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage())), e);
+                    + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage())), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PrometheusException("interrupted while querying Prometheus", e);

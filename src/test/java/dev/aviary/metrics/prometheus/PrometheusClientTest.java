@@ -27,12 +27,14 @@ class PrometheusClientTest {
     private final AtomicReference<String> auth = new AtomicReference<>();
     private final AtomicReference<String> answer = new AtomicReference<>();
     private final AtomicReference<Integer> status = new AtomicReference<>(200);
+    private final AtomicReference<String> asked = new AtomicReference<>();
 
     @BeforeEach
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api/v1/query", ex -> {
             auth.set(ex.getRequestHeaders().getFirst("Authorization"));
+            asked.set(ex.getRequestURI().getRawQuery());
             byte[] body = answer.get().getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status.get(), body.length);
             ex.getResponseBody().write(body);
@@ -71,6 +73,38 @@ class PrometheusClientTest {
         PrometheusException e = assertThrows(PrometheusException.BadQuery.class, () -> client(Optional.of("t0ken")).query("sum(("));
         assertTrue(e.getMessage().contains("parse error at char 5"), e.getMessage());
         assertFalse(e.getMessage().contains("t0ken"));
+    }
+
+    @Test
+    void aQueryAtATimeSendsThatTime() throws Exception {
+        answer.set("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
+        client(Optional.empty()).query("up", java.time.Instant.ofEpochMilli(1_700_000_000_250L));
+        assertTrue(asked.get().endsWith("&time=1700000000.250"), asked.get());
+    }
+
+    @Test
+    void aStalledPrometheusIsOneBoundedTryNeverRetried() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        HttpServer stalled = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stalled.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        stalled.createContext("/api/v1/query", ex -> {
+            tries.incrementAndGet();
+            try {
+                Thread.sleep(20_000); // far past the client's 5 s timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        stalled.start();
+        try {
+            PrometheusClient c = new PrometheusClient(new TestPrometheusConfig("http://127.0.0.1:" + stalled.getAddress().getPort()));
+            PrometheusException e = assertThrows(PrometheusException.class, () -> c.query("up"));
+            assertTrue(e.getMessage().contains("did not answer: HttpTimeoutException"), e.getMessage());
+            assertEquals(1, tries.get(), "the next tick is the retry, not this one");
+        } finally {
+            stalled.stop(0);
+        }
     }
 
     @Test

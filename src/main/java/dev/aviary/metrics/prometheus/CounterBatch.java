@@ -1,0 +1,266 @@
+package dev.aviary.metrics.prometheus;
+
+import dev.aviary.analysis.Observation;
+import dev.aviary.metrics.Measure;
+import dev.aviary.metrics.RequestMetrics;
+import dev.aviary.traffic.ArmLabels;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A mesh's request telemetry read for every rollout at once: one instant query per metric family and grouping per
+ * second, {@code sum by (namespace, service, arm, code|le) (counter)}, answers every rollout that reads that family in
+ * that second; each rollout takes its own series from it.
+ *
+ * <p>Why cumulative counters and not {@code increase(x[window])}: a rollout's window is the time since its own step
+ * began, so no two rollouts share a range selector and {@code increase()} cannot be batched. The current cumulative
+ * counters can, and a rollout's count over its step is their difference from the same series at the step's start,
+ * read once per step (a query narrowed to the rollout at Prometheus' {@code time} = the step start), kept in memory
+ * and simply read again after a restart. This is the exact count between two scraped samples, where
+ * {@code increase()} extrapolates to the window's edges (fractional counts, a few percent high on short windows).
+ *
+ * <p>A sum of counters hides which pod restarted: when a rollout's series is lower than at the step's start (a counter
+ * reset, a pod gone stale) the difference is wrong, so {@link #measure} answers null and that rollout reads its own
+ * {@code increase()} queries ({@link PromReading}) for the rest of the step. A reset hidden by other pods' growth
+ * undercounts by at most that pod's count before it restarted, until the next step.
+ *
+ * <p>A failed batch query is NO_DATA for the rollouts that read it in that second and is asked again in the next:
+ * its cached answer lives one second only.
+ */
+final class CounterBatch {
+
+    /** A {@code label op "value"} matcher, as {@link RequestMetrics#failed()} is written. */
+    private static final Pattern MATCHER = Pattern.compile("^\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|=|!=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*$");
+    /** How close a rollout's computed step start must be to a remembered one to be the same (clocks differ by ms). */
+    private static final Duration SAME_START = Duration.ofMillis(1500);
+    /** Starts remembered per rollout and query: the step's start and the sample-ratio guard's settled start. */
+    private static final int STARTS_KEPT = 3;
+
+    private final PrometheusClient prometheus;
+    private final Clock clock;
+    private final Map<String, Fetch> latest = new ConcurrentHashMap<>();
+    private final Map<String, Deque<StepStart>> starts = new ConcurrentHashMap<>();
+
+    CounterBatch(PrometheusClient prometheus, Clock clock) {
+        this.prometheus = prometheus;
+        this.clock = clock;
+    }
+
+    /** One family query's answer, evaluated when the second's first rollout asked, shared by the others of that second. */
+    private record Fetch(long second, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
+
+    /** A rollout's counters at a start, and whether a reset was seen since (then its own queries for good). */
+    private static final class StepStart {
+        final ArmLabels arms;
+        final Instant at;
+        final Map<List<String>, Double> values;
+        volatile boolean reset;
+
+        StepStart(ArmLabels arms, Instant at, Map<List<String>, Double> values) {
+            this.arms = arms;
+            this.at = at;
+            this.values = values;
+        }
+
+        boolean is(ArmLabels arms, Instant start) {
+            return this.arms.equals(arms) && Duration.between(at, start).abs().compareTo(SAME_START) <= 0;
+        }
+    }
+
+    /** Which series a batch groups by: the family, the arm label the rollout uses, and one more label (code or le). */
+    private record Grouping(RequestMetrics family, String armLabel, String by) {
+
+        String query(String selector) {
+            return "sum by (" + family.namespaceLabel() + ", " + family.serviceLabel() + ", " + armLabel + ", " + by + ") ("
+                    + (by.equals("le") ? family.durationBucket() : family.requests())
+                    + (selector.isEmpty() ? "" : "{" + selector + "}") + ")";
+        }
+
+        List<String> key(Map<String, String> labels) {
+            return List.of(labels.getOrDefault(family.namespaceLabel(), ""), labels.getOrDefault(family.serviceLabel(), ""),
+                    labels.getOrDefault(armLabel, ""), labels.getOrDefault(by, ""));
+        }
+    }
+
+    /**
+     * The measure over the step since {@code start} from the batched counters; null when it cannot be batched (not a
+     * request measure, a failed-request matcher this cannot evaluate, or a counter reset this step): read it per rollout.
+     */
+    Observation measure(PromReading r, Measure m, Instant start) throws PrometheusException {
+        if (m instanceof Measure.Errors) return errors(r, start);
+        if (m instanceof Measure.SuccessRate s) {
+            Observation errors = errors(r, start);
+            return errors == null ? null : PromReading.successFrom(errors, s.arm());
+        }
+        if (m instanceof Measure.SlowRequests s) return slow(r, s.slowerThan(), start);
+        if (m instanceof Measure.LatencyExceedances l) return exceedances(r, l, start);
+        return null;
+    }
+
+    /** Requests per arm since {@code start} (bad = 0); null when they must be read per rollout. */
+    Observation requests(PromReading r, Instant start) throws PrometheusException {
+        Matcher failed = MATCHER.matcher(r.metrics().failed());
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), failed.matches() ? failed.group(1)
+                : r.armLabel()), start);
+        return byArm == null ? null : r.counts(totals(byArm), Map.of(), "requests");
+    }
+
+    private Observation errors(PromReading r, Instant start) throws PrometheusException {
+        Matcher failed = MATCHER.matcher(r.metrics().failed());
+        if (!failed.matches()) return null;
+        Pattern value;
+        try {
+            value = Pattern.compile(failed.group(3).replace("\\\\", "\\"));
+        } catch (PatternSyntaxException e) {
+            return null; // RE2 syntax Java reads differently: Prometheus evaluates it, per rollout
+        }
+        boolean negated = failed.group(2).startsWith("!"), regex = failed.group(2).endsWith("~");
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), failed.group(1)), start);
+        if (byArm == null) return null;
+        Map<String, Double> bad = new HashMap<>();
+        byArm.forEach((arm, byCode) -> byCode.forEach((code, n) -> {
+            boolean matches = regex ? value.matcher(code).matches() : code.equals(failed.group(3));
+            if (matches != negated) bad.merge(arm, n, Double::sum);
+        }));
+        return r.counts(totals(byArm), bad, "5xx");
+    }
+
+    private Observation slow(PromReading r, Duration slowerThan, Instant start) throws PrometheusException {
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start);
+        if (byArm == null) return null;
+        Pattern bound = Pattern.compile(PromQL.bucketBound(slowerThan.toMillis()));
+        Map<String, Double> total = new TreeMap<>(), fast = new TreeMap<>();
+        byArm.forEach((arm, byLe) -> byLe.forEach((le, n) -> {
+            if ("+Inf".equals(le)) total.put(arm, n);
+            else if (bound.matcher(le).matches()) fast.put(arm, n);
+        }));
+        return r.slowFrom(total, fast, slowerThan);
+    }
+
+    private Observation exceedances(PromReading r, Measure.LatencyExceedances m, Instant start) throws PrometheusException {
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start);
+        if (byArm == null) return null;
+        TreeMap<Double, Double> cumulative = new TreeMap<>();
+        byArm.getOrDefault(r.armValue(m.arm()), Map.of()).forEach((le, n) ->
+                cumulative.put("+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le), n));
+        return r.exceedancesFrom(cumulative, m, () -> quantile(m.quantile(), cumulative));
+    }
+
+    private static Map<String, Double> totals(Map<String, Map<String, Double>> byArm) {
+        Map<String, Double> total = new TreeMap<>();
+        byArm.forEach((arm, byLabel) -> total.put(arm, byLabel.values().stream().mapToDouble(Double::doubleValue).sum()));
+        return total;
+    }
+
+    /**
+     * The rollout's series of a grouping, counted since {@code start}, by arm and then by the grouping's extra label;
+     * null after a counter reset in this step.
+     */
+    private Map<String, Map<String, Double>> since(PromReading r, Grouping g, Instant start) throws PrometheusException {
+        StepStart at = startOf(r, g, start);
+        if (at.reset) return null;
+        Map<String, Map<String, Double>> out = new TreeMap<>();
+        Set<List<String>> seen = new HashSet<>();
+        for (PrometheusClient.Sample s : now(g)) {
+            List<String> key = g.key(s.labels());
+            if (!isRollouts(r, key)) continue;
+            // a series that appeared after the step began (a new arm's first requests) counted from zero
+            double n = s.value() - at.values.getOrDefault(key, 0.0);
+            if (n < 0 || Double.isNaN(n)) {
+                at.reset = true;
+                return null;
+            }
+            seen.add(key);
+            // summed: a policy whose arms name no service reads every service of its namespace
+            out.computeIfAbsent(key.get(2), a -> new TreeMap<>()).merge(key.get(3), n, Double::sum);
+        }
+        for (List<String> key : at.values.keySet()) {
+            // a series gone since the start (a pod's counters stale) would make the sum drop like a reset
+            if (!seen.contains(key)) {
+                at.reset = true;
+                return null;
+            }
+        }
+        return out;
+    }
+
+    private static boolean isRollouts(PromReading r, List<String> key) {
+        return key.get(0).equals(r.policy().namespace())
+                && (r.arms().service() == null || key.get(1).equals(r.arms().service()))
+                && (key.get(2).equals(r.arms().baseline()) || key.get(2).equals(r.arms().canary()));
+    }
+
+    /** Every rollout's current counters of a grouping: one query per second, however many rollouts ask. */
+    private List<PrometheusClient.Sample> now(Grouping g) throws PrometheusException {
+        String query = g.query(g.family().fixed() == null ? "" : g.family().fixed());
+        Instant now = clock.instant();
+        long second = now.getEpochSecond();
+        CompletableFuture<List<PrometheusClient.Sample>> mine = new CompletableFuture<>();
+        Fetch f = latest.compute(query, (k, old) -> old != null && old.second() >= second ? old : new Fetch(second, mine));
+        if (f.answer() == mine) {
+            try {
+                mine.complete(prometheus.query(query, now));
+            } catch (PrometheusException | RuntimeException e) {
+                mine.completeExceptionally(e);
+            }
+        }
+        try {
+            return f.answer().join(); // bounded: the asking thread's query has the client's timeout
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof PrometheusException p) throw p;
+            throw e;
+        }
+    }
+
+    /** The rollout's counters at {@code start}: remembered, or read once (narrowed to the rollout) at that time. */
+    private StepStart startOf(PromReading r, Grouping g, Instant start) throws PrometheusException {
+        // one entry per policy and grouping, so memory follows the policies, not every canary they ever had
+        String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + g;
+        Deque<StepStart> known = starts.computeIfAbsent(rollout, k -> new ArrayDeque<>());
+        synchronized (known) {
+            for (StepStart s : known) {
+                if (s.is(r.arms(), start)) return s;
+            }
+        }
+        Map<List<String>, Double> values = new HashMap<>();
+        for (PrometheusClient.Sample s : prometheus.query(g.query(r.selector("")), start)) values.put(g.key(s.labels()), s.value());
+        StepStart read = new StepStart(r.arms(), start, values);
+        synchronized (known) {
+            known.addFirst(read);
+            while (known.size() > STARTS_KEPT) known.removeLast();
+        }
+        return read;
+    }
+
+    /** Prometheus' histogram_quantile on cumulative buckets: linear inside the bucket holding the rank. */
+    static double quantile(double q, TreeMap<Double, Double> cumulative) {
+        Double total = cumulative.get(Double.POSITIVE_INFINITY);
+        if (total == null || total <= 0) return Double.NaN;
+        double rank = q * total, lower = 0, below = 0;
+        for (Map.Entry<Double, Double> b : cumulative.entrySet()) {
+            if (b.getValue() >= rank) {
+                if (b.getKey().isInfinite()) return lower;
+                double inBucket = b.getValue() - below;
+                return inBucket <= 0 ? b.getKey() : lower + (b.getKey() - lower) * (rank - below) / inBucket;
+            }
+            lower = b.getKey();
+            below = b.getValue();
+        }
+        return lower;
+    }
+}

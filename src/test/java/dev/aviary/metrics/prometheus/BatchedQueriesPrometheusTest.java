@@ -1,0 +1,313 @@
+package dev.aviary.metrics.prometheus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.aviary.analysis.ArmCounts;
+import dev.aviary.analysis.Observation;
+import dev.aviary.checks.CheckTypes;
+import dev.aviary.checks.Comparison;
+import dev.aviary.checks.Threshold;
+import dev.aviary.checks.istio.IstioPresets;
+import dev.aviary.checks.knative.KnativePresets;
+import dev.aviary.policy.CheckSpec;
+import dev.aviary.policy.Policy;
+import dev.aviary.sandbox.PrometheusServer;
+import dev.aviary.secrets.Redactor;
+import dev.aviary.traffic.ArmLabels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Batched request metrics against a real Prometheus scraping many services' Istio and Knative metrics: every
+ * rollout's counts from the family's one query equal what that rollout's own queries give; a counter reset falls back
+ * to the rollout's own increase(); a broken custom query is NO_DATA for its rollout alone; and a tick of many rollouts
+ * sends no more queries than there are metric families.
+ */
+class BatchedQueriesPrometheusTest {
+
+    static final int ISTIO_SERVICES = 100;
+    static final int KNATIVE_SERVICES = 3;
+
+    @TempDir
+    static Path dir;
+    static MeshExporter mesh;
+    static PrometheusServer prometheus;
+    /** The step's start, and two ticks of it; all in the past once the tests run, so every scrape is in. */
+    static Instant stepStart, firstTick, secondTick;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mesh = new MeshExporter(ISTIO_SERVICES, KNATIVE_SERVICES);
+        prometheus = PrometheusServer.start(dir, mesh.target());
+        PrometheusClient client = new PrometheusClient(new TestPrometheusConfig(prometheus.url()));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (client.query("count_over_time(istio_requests_total{destination_service_name=\"svc-0\"}[1m])").stream()
+                .mapToDouble(PrometheusClient.Sample::value).min().orElse(0) < 3) {
+            if (System.currentTimeMillis() > deadline) throw new IOException("Prometheus did not scrape the mesh");
+            Thread.sleep(300);
+        }
+        stepStart = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        firstTick = stepStart.plusSeconds(5);
+        secondTick = stepStart.plusSeconds(8);
+        // the reset service's pod restarts between the step's start and its first tick
+        mesh.resetAt(stepStart.plusSeconds(3).toEpochMilli());
+        while (Instant.now().isBefore(secondTick.plusMillis(2500))) Thread.sleep(200);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (prometheus != null) prometheus.close();
+        if (mesh != null) mesh.close();
+    }
+
+    /** The time a test's source reads its windows on, moved tick by tick. */
+    static final class TickClock extends Clock {
+        volatile Instant now;
+
+        TickClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Every query a client sent: counted through the client's own watch, and by text. */
+    static final class Sent {
+        final List<String> queries = new CopyOnWriteArrayList<>();
+        int watched;
+
+        PrometheusClient client() {
+            return new PrometheusClient(new TestPrometheusConfig(prometheus.url()), new Redactor(), (seconds, failure) -> watched++) {
+                @Override
+                public List<Sample> query(String promql, Instant at) throws PrometheusException {
+                    queries.add(promql);
+                    return super.query(promql, at);
+                }
+            };
+        }
+    }
+
+    /** The daemon's source: request presets batched, windows read on {@code clock}. */
+    static PrometheusSource batched(Sent sent, TickClock clock) {
+        return new PrometheusSource(sent.client(), new TestPrometheusConfig(prometheus.url()), new CheckTypes(), clock);
+    }
+
+    /** The step so far at its second tick. */
+    static Duration window() {
+        return Duration.between(stepStart, secondTick);
+    }
+
+    static Policy policy(String name, String namespace) {
+        Policy p = PrometheusSourceTest.policy();
+        return new Policy(name, namespace, p.target(), p.interval(), p.steps(), p.maxStepDuration(), p.onTimeout(), p.noData(),
+                p.checks(), p.alpha(), p.minRequests(), p.notifications(), p.source(), p.hash());
+    }
+
+    static final CheckSpec ERRORS = new Comparison.Spec("errors", IstioPresets.ERROR_RATE, null, null, 0.1, null);
+    static final CheckSpec SLOW = new Comparison.Spec("latency", IstioPresets.SLOW_REQUESTS, null, null, 0.2, Duration.ofMillis(250));
+    static final CheckSpec P99 = new Threshold.Spec("p99", IstioPresets.LATENCY_P99, null, null, 500.0, 500, null);
+    static final List<CheckSpec> ISTIO_CHECKS = List.of(ERRORS, SLOW, P99);
+    static final List<CheckSpec> KNATIVE_CHECKS = List.of(
+            new Comparison.Spec("errors", KnativePresets.ERROR_RATE, null, null, 0.1, null),
+            new Comparison.Spec("latency", KnativePresets.SLOW_REQUESTS, null, null, 0.2, Duration.ofMillis(250)),
+            new Threshold.Spec("p99", KnativePresets.LATENCY_P99, null, null, 500.0, 500, null));
+
+    static ArmLabels istioArms(int i) {
+        return new ArmLabels("v1", "v2", MeshExporter.istioService(i), null);
+    }
+
+    static ArmLabels knativeArms(int i) {
+        return new ArmLabels(MeshExporter.revision(i, "v1"), MeshExporter.revision(i, "v2"), MeshExporter.knativeService(i), "revision_name");
+    }
+
+    /** A tick: every check of every rollout, and the sample-ratio guard's request counts. */
+    static List<Observation> tick(PrometheusSource source, TickClock clock, Instant at, int rollouts, List<CheckSpec> checks,
+            boolean knative) {
+        clock.now = at;
+        Duration window = Duration.between(stepStart, at);
+        List<Observation> out = new ArrayList<>();
+        for (int i = 0; i < rollouts; i++) {
+            Policy policy = policy("model-" + i, knative ? "serving" : "default");
+            ArmLabels arms = knative ? knativeArms(i) : istioArms(i);
+            for (CheckSpec c : checks) out.add(source.observe(policy, c, arms, window));
+            if (!knative) out.add(source.requests(policy, arms, window));
+        }
+        return out;
+    }
+
+    /**
+     * What one rollout's own queries give over the step: each arm's counters (narrowed to the rollout, summed by
+     * {@code by}) at the tick less the same at the step's start.
+     */
+    static Map<String, Double> own(PrometheusClient client, String metric, String selector, String armLabel, String by, Instant at)
+            throws PrometheusException {
+        Map<String, Double> out = new TreeMap<>();
+        String q = "sum by (" + armLabel + by + ") (" + metric + "{" + selector + "})";
+        for (PrometheusClient.Sample s : client.query(q, at)) out.merge(key(s, armLabel, by), s.value(), Double::sum);
+        for (PrometheusClient.Sample s : client.query(q, stepStart)) out.merge(key(s, armLabel, by), -s.value(), Double::sum);
+        return out;
+    }
+
+    private static String key(PrometheusClient.Sample s, String armLabel, String by) {
+        return s.labels().get(armLabel) + (by.isEmpty() ? "" : " " + s.labels().get(by.substring(2)));
+    }
+
+    /** The counts each rollout's own queries give, in the order {@link #tick} observes them. */
+    static List<Observation> expected(int rollouts, boolean knative) throws PrometheusException {
+        PrometheusClient client = new PrometheusClient(new TestPrometheusConfig(prometheus.url()));
+        List<Observation> out = new ArrayList<>();
+        for (int i = 0; i < rollouts; i++) {
+            ArmLabels arms = knative ? knativeArms(i) : istioArms(i);
+            String armLabel = knative ? "revision_name" : "destination_version";
+            String sel = knative ? "namespace_name=\"serving\",service_name=\"" + arms.service() + "\""
+                    : "reporter=\"destination\",destination_service_namespace=\"default\",destination_service_name=\"" + arms.service() + "\"";
+            String requests = knative ? "revision_app_request_count" : "istio_requests_total";
+            String buckets = knative ? "revision_app_request_latencies_bucket" : "istio_request_duration_milliseconds_bucket";
+            Map<String, Double> total = own(client, requests, sel, armLabel, "", secondTick);
+            Map<String, Double> bad = own(client, requests, sel + (knative ? ",response_code_class=\"5xx\"" : ",response_code=~\"5..\""),
+                    armLabel, "", secondTick);
+            out.add(counts(arms, total, bad));
+            Map<String, Double> le = own(client, buckets, sel, armLabel, ", le", secondTick);
+            Map<String, Double> slow = new TreeMap<>();
+            for (String arm : List.of(arms.baseline(), arms.canary())) slow.put(arm, le.get(arm + " +Inf") - le.get(arm + " 250"));
+            out.add(counts(arms, Map.of(arms.baseline(), le.get(arms.baseline() + " +Inf"), arms.canary(), le.get(arms.canary() + " +Inf")),
+                    slow));
+            long n = Math.round(le.get(arms.canary() + " +Inf"));
+            double p99 = client.query("histogram_quantile(0.99, sum by (le) (" + buckets + "{" + sel + "," + armLabel + "=\"" + arms.canary()
+                    + "\"}) - sum by (le) (" + buckets + "{" + sel + "," + armLabel + "=\"" + arms.canary() + "\"} @ "
+                    + stepStart.getEpochSecond() + "))", secondTick).get(0).value();
+            out.add(new Observation.Exceedances(n, n - Math.round(le.get(arms.canary() + " 500")), p99));
+            if (!knative) out.add(counts(arms, total, Map.of()));
+        }
+        return out;
+    }
+
+    private static Observation counts(ArmLabels arms, Map<String, Double> total, Map<String, Double> bad) {
+        return new Observation.Counts(new ArmCounts(Math.round(total.get(arms.baseline())), Math.round(bad.getOrDefault(arms.baseline(), 0.0))),
+                new ArmCounts(Math.round(total.get(arms.canary())), Math.round(bad.getOrDefault(arms.canary(), 0.0))));
+    }
+
+    /** Each observation equal, named by its rollout and place in the tick when not. */
+    static void assertSame(List<Observation> own, List<Observation> batched, int perRollout) {
+        assertEquals(own.size(), batched.size());
+        for (int i = 0; i < own.size(); i++) {
+            assertEquals(own.get(i), batched.get(i), "rollout " + i / perRollout + ", observation " + i % perRollout);
+        }
+    }
+
+    /**
+     * The step's first tick (which also reads each rollout's counters at the step's start), then its second: the
+     * second's observations, after checking it sent one query per metric family (the requests and their durations).
+     */
+    static List<Observation> twoTicks(Sent sent, int rollouts, List<CheckSpec> checks, boolean knative) {
+        TickClock clock = new TickClock(firstTick);
+        PrometheusSource source = batched(sent, clock);
+        tick(source, clock, firstTick, rollouts, checks, knative);
+        int afterFirst = sent.queries.size();
+        List<Observation> second = tick(source, clock, secondTick, rollouts, checks, knative);
+        List<String> secondTicks = sent.queries.subList(afterFirst, sent.queries.size());
+        assertEquals(2, secondTicks.size(), secondTicks::toString);
+        return second;
+    }
+
+    @Test
+    void istioRolloutsReadFromOneQueryPerFamilyEqualTheirOwnQueries() throws Exception {
+        Sent sent = new Sent();
+        // two queries for 100 rollouts' 400 observations
+        List<Observation> batched = twoTicks(sent, ISTIO_SERVICES, ISTIO_CHECKS, false);
+        assertEquals(sent.queries.size(), sent.watched, "every query was heard by the client's watch");
+        assertSame(expected(ISTIO_SERVICES, false), batched, ISTIO_CHECKS.size() + 1);
+        // and they are the mesh's counts: about the rate over the 8 s step (a scrape either side)
+        Observation.Counts c = assertInstanceOf(Observation.Counts.class, batched.get(0));
+        assertEquals(MeshExporter.rate(0, "v1") * 8, c.baseline().total(), 2 * MeshExporter.RATE + 1, c::toString);
+        assertTrue(c.canary().bad() > 0 && c.canary().bad() < c.canary().total(), c::toString);
+    }
+
+    @Test
+    void knativeRolloutsReadFromOneQueryPerFamilyEqualTheirOwnQueries() throws Exception {
+        List<Observation> batched = twoTicks(new Sent(), KNATIVE_SERVICES, KNATIVE_CHECKS, true);
+        assertSame(expected(KNATIVE_SERVICES, true), batched, KNATIVE_CHECKS.size());
+        assertTrue(batched.stream().allMatch(o -> !(o instanceof Observation.Missing)), batched::toString);
+    }
+
+    @Test
+    void aCounterResetFallsBackToTheRolloutsOwnIncreaseWhileOthersStayBatched() {
+        Sent sent = new Sent();
+        PrometheusSource source = batched(sent, new TickClock(secondTick));
+        ArmLabels reset = new ArmLabels("v1", "v2", MeshExporter.RESET_SERVICE, null);
+        Observation afterReset = source.observe(policy("reset", "default"), ERRORS, reset, window());
+        Observation other = source.observe(policy("model-0", "default"), ERRORS, istioArms(0), window());
+        // the reset service's sum fell below its value at the step's start: its own increase() counts the requests since
+        Observation.Counts c = assertInstanceOf(Observation.Counts.class, afterReset, afterReset::toString);
+        assertTrue(c.baseline().total() > 0, c::toString);
+        assertTrue(sent.queries.stream().anyMatch(q -> q.contains("increase(") && q.contains(MeshExporter.RESET_SERVICE)), sent.queries::toString);
+        assertTrue(sent.queries.stream().noneMatch(q -> q.contains("increase(") && q.contains("\"svc-0\"")), sent.queries::toString);
+        assertInstanceOf(Observation.Counts.class, other, other::toString);
+        // and the rest of the step stays on its own queries: the difference is wrong once the counter started again
+        int before = sent.queries.size();
+        source.observe(policy("reset", "default"), ERRORS, reset, window());
+        assertTrue(sent.queries.subList(before, sent.queries.size()).stream().allMatch(q -> q.contains("increase(")), sent.queries::toString);
+    }
+
+    @Test
+    void aBrokenCustomQueryIsNoDataForItsRolloutOnlyAndIsNotRetried() {
+        Sent sent = new Sent();
+        PrometheusSource source = batched(sent, new TickClock(secondTick));
+        String broken = "sum(rate(istio_requests_total{destination_version=\"{{arm}}\"}[{{window}}])";
+        CheckSpec custom = new Threshold.Spec("custom", null, broken, null, 0.05, 500, null);
+        for (int tick = 0; tick < 6; tick++) {
+            Observation own = source.observe(policy("broken", "default"), custom, istioArms(1), window());
+            Observation other = source.observe(policy("model-0", "default"), ERRORS, istioArms(0), window());
+            Observation.Missing m = assertInstanceOf(Observation.Missing.class, own, own::toString);
+            assertTrue(m.reason().startsWith("Prometheus rejected the query"), m.reason());
+            assertInstanceOf(Observation.Counts.class, other, other::toString);
+        }
+        assertEquals(6, sent.queries.stream().filter(q -> q.startsWith("sum(rate(istio_requests_total")).count(),
+                "one try per tick, no retries: " + sent.queries);
+    }
+
+    /** Before and after, for the report: PromQL queries per tick of the 3-check Istio policy, 1 and 100 rollouts. */
+    @Test
+    void queriesPerTickBeforeAndAfter() {
+        for (int rollouts : new int[] {1, ISTIO_SERVICES}) {
+            Sent perRollout = new Sent();
+            TickClock clock = new TickClock(secondTick);
+            PrometheusSource old = new PrometheusSource(perRollout.client(), new TestPrometheusConfig(prometheus.url()), new CheckTypes());
+            tick(old, clock, secondTick, rollouts, ISTIO_CHECKS, false);
+            Sent batched = new Sent();
+            twoTicks(batched, rollouts, ISTIO_CHECKS, false);
+            System.out.printf("%d rollouts (errors, slow requests, p99 + sample-ratio guard): per rollout %d queries per tick;"
+                    + " batched 2 per tick, %d on a step's first tick%n", rollouts, perRollout.queries.size(), batched.queries.size() - 2);
+            assertEquals(6 * rollouts, perRollout.queries.size());
+        }
+    }
+}
