@@ -30,6 +30,7 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Histogram tickDuration;
     private final Histogram tickLag;
+    private final Counter ticksSkipped;
     private final Histogram queryDuration;
     private final Counter queryErrors;
     private final Counter kubernetesRequests;
@@ -44,8 +45,12 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
         tickLag = Histogram.builder().name("aviary_tick_lag_seconds")
                 .help("How late a tick started after it was due (its interval after the last one)")
                 .classicUpperBounds(LAG).classicOnly().register(registry);
+        ticksSkipped = Counter.builder().name("aviary_ticks_skipped_total")
+                .help("Due ticks not run: in_flight (the rollout's last tick still runs) or queue_full (every worker busy "
+                        + "and the queue full); each runs at its next slot")
+                .labelNames("reason").register(registry);
         GaugeWithCallback.builder().name("aviary_leader")
-                .help("1 while this replica leads and runs the rollouts, 0 while it stands by")
+                .help("1 while this replica drives rollouts (holds a shard Lease, or needs none), 0 while it stands by")
                 .callback(cb -> cb.call(leading.getAsBoolean() ? 1 : 0)).register(registry);
         queryDuration = Histogram.builder().name("aviary_prometheus_query_duration_seconds")
                 .help("How long each query to Prometheus took, answered or not")
@@ -76,6 +81,10 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
 
     public void ticked(Duration took, String result) {
         tickDuration.labelValues(result).observe(seconds(took));
+    }
+
+    public void tickSkipped(String reason) {
+        ticksSkipped.labelValues(reason).inc();
     }
 
     public void tickLate(Duration lag) {
