@@ -207,19 +207,26 @@ final class ShardLeases {
         leases().resource(lease).update();
     }
 
+    /** Renews from the version this replica last wrote; a conflict (someone else wrote it) reads it again at once. */
     private void renew(int shard, Instant start) {
         Lease lease = written.get(shard);
-        try {
-            if (lease == null) lease = leases().withName(settings.shardName(shard)).get();
-            if (lease == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
-                lost(shard, "taken over");
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                if (lease == null) lease = leases().withName(settings.shardName(shard)).get();
+                if (lease == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+                    lost(shard, "taken over");
+                    return;
+                }
+                lease.getSpec().setRenewTime(at(start));
+                remember(shard, leases().resource(lease).update(), start);
+                return;
+            } catch (KubernetesClientException e) {
+                written.remove(shard);
+                lease = null;
+                if (e.getCode() == 409) continue;
+                if (!holds(shard)) lost(shard, "not renewed within the renew deadline (" + e.getMessage() + ")");
                 return;
             }
-            lease.getSpec().setRenewTime(at(start));
-            remember(shard, leases().resource(lease).update(), start);
-        } catch (KubernetesClientException e) {
-            written.remove(shard); // read it again next round: 409 means someone else wrote it
-            if (!holds(shard)) lost(shard, "not renewed within the renew deadline (" + e.getMessage() + ")");
         }
     }
 
