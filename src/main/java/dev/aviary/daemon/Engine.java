@@ -73,6 +73,7 @@ public class Engine {
             Telemetry telemetry) {
         this.telemetry = telemetry;
         telemetry.leaderFrom(this::leading);
+        telemetry.drivesFrom(this::drives);
         this.policies = policies;
         this.controller = controller;
         this.config = config;

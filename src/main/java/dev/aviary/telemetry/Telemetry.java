@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * Aviary's own metrics (served on {@code /q/metrics}): the registry, and the daemon's health as the engine, the
@@ -36,6 +37,7 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
     private final Counter kubernetesRequests;
     private final Counter notifications;
     private volatile BooleanSupplier leading = () -> false;
+    private volatile Predicate<String> drives = key -> leading();
 
     public Telemetry() {
         tickDuration = Histogram.builder().name("aviary_tick_duration_seconds")
@@ -77,6 +79,16 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
 
     public boolean leading() {
         return leading.getAsBoolean();
+    }
+
+    /** Which rollouts this replica drives (the engine's shards); until told, all of them while it leads. */
+    public void drivesFrom(Predicate<String> drives) {
+        this.drives = drives;
+    }
+
+    /** Whether this replica drives the rollout: only its driver reports the rollout's state, or two pods would. */
+    public boolean drives(String rolloutKey) {
+        return drives.test(rolloutKey);
     }
 
     public void ticked(Duration took, String result) {

@@ -10,9 +10,12 @@ import dev.aviary.rollout.Decision;
 import dev.aviary.rollout.HistoryEntry;
 import dev.aviary.rollout.Phase;
 import dev.aviary.rollout.RolloutController;
+import dev.aviary.telemetry.RolloutMetrics;
+import dev.aviary.telemetry.Scrape;
 import dev.aviary.telemetry.Telemetry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,12 +62,19 @@ class ShardingTest {
         for (int i = 0; i < ROLLOUTS; i++) mock.create(policies, "team-" + i, "2s", "4s", 10, 25, 50, 100);
         ConcurrentLinkedQueue<Tick> ticks = new ConcurrentLinkedQueue<>();
         Map<String, Engine> engines = new LinkedHashMap<>();
+        Map<String, Telemetry> telemetry = new LinkedHashMap<>();
         for (int e = 0; e < ENGINES; e++) {
             String name = "engine-" + e;
-            RolloutController controller = mock.controller((policy, result) ->
-                    ticks.add(new Tick(name, policy.key(), Instant.now(), result.decision(), result.step())));
+            PolicyStore store = new PolicyStore(policies);
+            Telemetry own = new Telemetry();
+            RolloutMetrics metrics = new RolloutMetrics(own, store::active);
+            RolloutController controller = mock.controller((policy, result) -> {
+                ticks.add(new Tick(name, policy.key(), Instant.now(), result.decision(), result.step()));
+                metrics.ticked(policy, result);
+            });
             TestEngineConfig config = new TestEngineConfig(policies, 2, 64, true, "aviary-shard", SHARDS, LEASE, RENEW, RETRY);
-            engines.put(name, new Engine(new PolicyStore(policies), controller, config, client, Clock.systemUTC(), new Telemetry()));
+            engines.put(name, new Engine(store, controller, config, client, Clock.systemUTC(), own));
+            telemetry.put(name, own);
         }
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
         try {
@@ -86,7 +96,17 @@ class ShardingTest {
             Set<String> victimsRollouts = ticks.stream().filter(t -> t.engine().equals(dead)).map(Tick::rollout)
                     .filter(r -> orphaned.contains(ShardMap.shardOf(r, SHARDS))).collect(Collectors.toSet());
 
-            await(() -> ROLLOUTS == phases().getOrDefault(Phase.Promoted, 0), "every rollout promoted");
+            try {
+                await(() -> ROLLOUTS == phases().getOrDefault(Phase.Promoted, 0), "every rollout promoted");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; still going: " + client.resources(CanaryRollout.class).inAnyNamespace().list()
+                        .getItems().stream().filter(cr -> cr.getStatus() == null || cr.getStatus().phase() != Phase.Promoted)
+                        .map(cr -> cr.getMetadata().getNamespace() + " " + (cr.getStatus() == null ? "no status" : cr.getStatus().phase()
+                                + " step " + cr.getStatus().step() + ": " + cr.getStatus().message() + " (last ticked by "
+                                + ticks.stream().filter(t -> t.rollout().startsWith(cr.getMetadata().getNamespace() + "/"))
+                                        .reduce((a, b) -> b).map(t -> t.engine() + " at " + t.at()).orElse("none") + ")"))
+                        .toList());
+            }
 
             List<Tick> all = new ArrayList<>(ticks);
             assertTrue(all.stream().noneMatch(t -> t.engine().equals(dead) && t.at().isAfter(stopped)),
@@ -123,6 +143,14 @@ class ShardingTest {
                     all.stream().filter(t -> t.decision() == Decision.ADVANCE).count(), ROLLOUTS);
             // a correctness bound, not a performance one: the lease duration, a round to notice, a slot to tick, and slack
             assertTrue(max < LEASE.plus(RETRY).plus(Duration.ofSeconds(2 + 3)).toMillis(), "taken over after " + max + " ms");
+            // each rollout's gauges come from the one replica that drives it, never from two pods
+            Map<String, Integer> reporters = new HashMap<>();
+            for (String e : engines.keySet()) {
+                Scrape.parse(new String(telemetry.get(e).scrape(), StandardCharsets.UTF_8)).find("aviary_rollout_canary_weight")
+                        .forEach(sample -> reporters.merge(sample.labels().get("namespace"), 1, Integer::sum));
+            }
+            assertEquals(ROLLOUTS, reporters.size(), "every rollout reported: " + reporters.keySet());
+            reporters.forEach((ns, n) -> assertEquals(1, n, ns + " reported by " + n + " replicas"));
             for (Engine e : engines.values()) assertTrue(e.shards().size() <= SHARDS / (ENGINES - 1), "a fair share each: " + e.shards());
         } finally {
             beats.shutdownNow();
