@@ -281,10 +281,14 @@ final class ShardLeases {
         LOG.infof("%s no longer drives shard %d: %s", identity, shard, why);
     }
 
-    /** Free to take: never held, released, or not renewed within its lease duration (its holder is gone). */
+    /**
+     * Free to take: never held, released, not renewed within its lease duration (its holder is gone), or still this
+     * replica's own (it stopped ticking after a failed renewal, and takes it back without waiting for it to expire).
+     */
     private boolean free(Lease lease, Instant now) {
         var spec = lease.getSpec();
         if (spec == null || spec.getHolderIdentity() == null || spec.getHolderIdentity().isEmpty()) return true;
+        if (identity.equals(spec.getHolderIdentity())) return true;
         if (spec.getRenewTime() == null || spec.getLeaseDurationSeconds() == null) return true;
         return !now.isBefore(spec.getRenewTime().toInstant().plusSeconds(spec.getLeaseDurationSeconds()));
     }
