@@ -11,9 +11,6 @@ import dev.aviary.rollout.RolloutConflict;
 import dev.aviary.rollout.RolloutController;
 import dev.aviary.telemetry.Telemetry;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,18 +22,21 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * The daemon's heartbeat: re-reads the policies, and runs each policy's tick at the policy's interval while this
- * replica leads. Ticks of different policies run in parallel; a policy whose last tick is still running is
- * skipped, never queued.
+ * The daemon's heartbeat: re-reads the policies, and runs each policy's tick at the policy's interval, for the
+ * rollouts whose shard this replica holds ({@link ShardLeases}; all of them with leader election off). Each policy
+ * ticks at a stable phase of its interval ({@link TickSchedule}), so ticks spread instead of all falling in one
+ * second. Ticks of different policies run in parallel on a fixed pool of workers behind a bounded queue; a tick that
+ * finds its policy's last tick still running, or the queue full, is skipped and counted, never queued: a rollout is
+ * never ticked twice at once, and the queue never grows.
  */
 @ApplicationScoped
 public class Engine {
@@ -51,20 +51,19 @@ public class Engine {
     private final Clock clock;
     private final Telemetry telemetry;
     private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean leading = new AtomicBoolean();
     /** Readiness: the policy directory was read once, and this replica runs for the Lease (or needs none). */
     private final AtomicBoolean policiesLoaded = new AtomicBoolean();
     private final AtomicBoolean electionStarted = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicLong terms = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** A failure that repeats on every tick is logged once, not every tick. */
     private final FailureLog failures = new FailureLog(LOG);
-    private final ExecutorService workers;
+    private final ThreadPoolExecutor workers;
     private volatile Instant nextReload = Instant.EPOCH;
     private volatile Instant lastHeartbeat;
     private volatile Map<Path, List<Problem>> lastProblems = Map.of();
-    private CompletableFuture<?> election;
+    /** Which rollouts this replica drives; null: all of them (leader election off). */
+    private volatile ShardLeases shards;
 
     public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client,
             PolicyWatches watches, Clock clock) {
@@ -76,76 +75,44 @@ public class Engine {
             PolicyWatches watches, Clock clock, Telemetry telemetry) {
         this.telemetry = telemetry;
         telemetry.leaderFrom(this::leading);
+        telemetry.drivesFrom(this::drives);
         this.policies = policies;
         this.controller = controller;
         this.config = config;
         this.client = client;
         this.watches = watches;
         this.clock = clock;
-        this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
-            Thread t = new Thread(r, "rollout-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, config.queue())), r -> {
+                    Thread t = new Thread(r, "rollout-worker");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /** Begin judging and moving traffic (the {@code run} and {@code demo} commands call this). */
     public synchronized void start() {
         if (!started.compareAndSet(false, true)) return;
         reload();
-        if (!config.leaderElection().enabled()) {
-            leading.set(true);
-            electionStarted.set(true);
-            return;
+        EngineConfig.LeaderElection election = config.leaderElection();
+        if (election.enabled()) {
+            String identity = System.getenv().getOrDefault("HOSTNAME", "aviary") + "-" + UUID.randomUUID().toString().substring(0, 8);
+            String ns = election.namespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+            shards = new ShardLeases(client, new ShardLeases.Settings(ns, election.leaseName(), election.shards(), election.leaseDuration(),
+                    election.renewDeadline(), election.retryPeriod()), identity, clock);
+            shards.start();
         }
-        String identity = System.getenv().getOrDefault("HOSTNAME", "aviary") + "-" + UUID.randomUUID().toString().substring(0, 8);
-        String ns = config.leaderElection().namespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
-        elect(identity, ns);
-    }
-
-    /**
-     * Run for leadership. fabric8's elector ends for good once it loses the Lease (a renewal missed during an API
-     * server blip), so a new one is started whenever the last has ended while the engine runs: otherwise a
-     * replica that lost the Lease once would never judge again, and every rollout would freeze where it stands.
-     */
-    private synchronized void elect(String identity, String ns) {
-        if (!started.get()) return;
-        long term = terms.get();
-        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                .withName("aviary")
-                .withLock(new LeaseLock(ns, config.leaderElection().leaseName(), identity))
-                .withLeaseDuration(Duration.ofSeconds(15))
-                .withRenewDeadline(Duration.ofSeconds(10))
-                .withRetryPeriod(Duration.ofSeconds(2))
-                .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(
-                        () -> {
-                            LOG.infof("%s leads: rollouts run here", identity);
-                            leading.set(true);
-                        },
-                        () -> {
-                            LOG.infof("%s no longer leads: rollouts stop here", identity);
-                            leading.set(false);
-                        },
-                        leader -> LOG.debugf("leader is %s", leader)))
-                .build()).build().start();
         electionStarted.set(true);
-        election.whenComplete((ok, error) -> {
-            leading.set(false);
-            // only the current term re-runs: a stop() (and a later start()) ends this line of electors
-            if (started.get() && terms.get() == term) {
-                CompletableFuture.runAsync(() -> {
-                    if (terms.get() == term) elect(identity, ns);
-                }, CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS));
-            }
-        });
     }
 
-    /** Stop judging; waits (a few seconds at most) for ticks in flight, so none writes after the Lease is released. */
-    public synchronized void stop() {
-        terms.incrementAndGet();
+    /** Stop judging; waits (a few seconds at most) for ticks in flight, so none writes after the Leases are released. */
+    public void stop() {
+        stop(true);
+    }
+
+    /** @param release false only to play a crashed replica in tests: its Leases stay until they expire */
+    synchronized void stop(boolean release) {
         started.set(false);
-        leading.set(false);
         Instant deadline = clock.instant().plusSeconds(15);
         while (!inFlight.isEmpty() && clock.instant().isBefore(deadline)) {
             try {
@@ -155,7 +122,9 @@ public class Engine {
                 break;
             }
         }
-        if (election != null) election.cancel(true);
+        ShardLeases leases = shards;
+        shards = null;
+        if (leases != null) leases.stop(release);
         watches.stop();
     }
 
@@ -168,8 +137,22 @@ public class Engine {
         return started.get();
     }
 
+    /** Drives rollouts: holds at least one shard, or needs none. */
     public boolean leading() {
-        return started.get() && leading.get();
+        ShardLeases leases = shards;
+        return started.get() && (leases == null || !leases.holding().isEmpty());
+    }
+
+    /** Whether this replica may tick the rollout now: leader election off, or it holds the rollout's shard. */
+    boolean drives(String rolloutKey) {
+        ShardLeases leases = shards;
+        return started.get() && (leases == null ? !config.leaderElection().enabled() : leases.drives(rolloutKey));
+    }
+
+    /** The shards this replica holds (empty with leader election off: it needs none). */
+    public Set<Integer> shards() {
+        ShardLeases leases = shards;
+        return leases == null ? Set.of() : leases.holding();
     }
 
     /**
@@ -186,25 +169,35 @@ public class Engine {
         Instant now = clock.instant();
         lastHeartbeat = now;
         if (!now.isBefore(nextReload)) reload();
-        if (!leading.get()) {
-            due.clear(); // a replica that leads again ticks at once, and its ticks' lag counts from then
-            return;
-        }
         for (Policy p : policies.active()) {
-            Instant dueAt = due.get(p.key());
-            if ((dueAt != null && now.isBefore(dueAt)) || !inFlight.add(p.key())) continue;
-            due.put(p.key(), now.plus(p.interval()));
-            workers.execute(() -> runTick(p, dueAt));
+            if (!drives(p.key())) {
+                due.remove(p.key()); // another replica drives it; if it comes back here, it starts on its phase again
+                continue;
+            }
+            Instant dueAt = due.computeIfAbsent(p.key(), k -> TickSchedule.firstAt(k, p.interval(), now));
+            if (now.isBefore(dueAt)) continue;
+            due.put(p.key(), TickSchedule.after(dueAt, p.interval(), now));
+            if (!inFlight.add(p.key())) {
+                telemetry.tickSkipped("in_flight"); // the last tick overran: this one waits for its next slot
+                continue;
+            }
+            try {
+                workers.execute(() -> runTick(p, dueAt));
+            } catch (RejectedExecutionException e) {
+                inFlight.remove(p.key());
+                telemetry.tickSkipped("queue_full");
+            }
         }
     }
 
-    /** @param dueAt when the tick was due; null for a policy's first tick here, which has no schedule to be late on */
+    /** @param dueAt the slot the tick was due at; how late it starts is the tick's lag */
     private void runTick(Policy p, Instant dueAt) {
         long start = System.nanoTime();
         String result = null;
         try {
-            if (!leading()) return; // stopped or lost the Lease since the tick was queued
-            if (dueAt != null) telemetry.tickLate(Duration.between(dueAt, clock.instant()));
+            // checked right before the tick: stopped, or the shard moved on while the tick waited in the queue
+            if (!drives(p.key())) return;
+            telemetry.tickLate(Duration.between(dueAt, clock.instant()));
             controller.tick(p);
             result = "ok";
             failures.recovered(p.key());

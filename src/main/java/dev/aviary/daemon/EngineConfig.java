@@ -22,6 +22,13 @@ public interface EngineConfig {
     @WithDefault("4")
     int workers();
 
+    /**
+     * Ticks waiting for a worker, at most; when full, a due tick is skipped and counted (aviary_ticks_skipped_total),
+     * and runs at its next slot: the queue never grows with the number of policies.
+     */
+    @WithDefault("256")
+    int queue();
+
     interface Policies {
         /** Directory of policy files (in a cluster: the mounted ConfigMap). */
         @WithDefault("policies")
@@ -32,13 +39,30 @@ public interface EngineConfig {
         Duration reloadInterval();
     }
 
+    /** Rollouts shared among replicas through shard Leases (see ShardLeases); disabled, this process drives every rollout. */
     interface LeaderElection {
-        /** One active replica at a time, through a Lease. */
         @WithDefault("true")
         boolean enabled();
 
-        @WithDefault("aviary-leader")
+        /** Prefix of the Leases: {@code <lease-name>-0 .. -<shards-1>} and {@code <lease-name>-members}. */
+        @WithDefault("aviary-shard")
         String leaseName();
+
+        /** Shards the rollouts are hashed onto; 1 is plain leader election (one replica drives everything). */
+        @WithDefault("16")
+        int shards();
+
+        /** How long a shard stays held without renewal: a dead replica's rollouts move on after this. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** A replica stops ticking a shard it could not renew for this long: shorter than the lease duration. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often each replica renews, releases and takes shards. */
+        @WithDefault("2s")
+        Duration retryPeriod();
 
         /** Namespace of the Lease; defaults to the client's namespace. */
         java.util.Optional<String> namespace();

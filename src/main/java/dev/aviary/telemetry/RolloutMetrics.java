@@ -109,9 +109,12 @@ public final class RolloutMetrics implements TickListener {
         return e == null || e.isNaN() ? null : e;
     }
 
-    /** The rollouts whose state to report: none on a standby replica (its last view would count them twice). */
+    /**
+     * The rollouts whose state to report: those this replica drives now. A rollout that moved to another replica (or
+     * any, on a standby) is left to its driver: this replica's last view of it would count it twice.
+     */
     private Collection<Heard> current() {
-        return telemetry.leading() ? heard() : Set.of();
+        return heard().stream().filter(h -> telemetry.drives(h.policy().key())).toList();
     }
 
     /** The rollouts heard of, of the policies in force: the others are forgotten, their decisions with them. */

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * Aviary's own metrics (served on {@code /q/metrics}): the registry, and the daemon's health as the engine, the
@@ -30,11 +31,13 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Histogram tickDuration;
     private final Histogram tickLag;
+    private final Counter ticksSkipped;
     private final Histogram queryDuration;
     private final Counter queryErrors;
     private final Counter kubernetesRequests;
     private final Counter notifications;
     private volatile BooleanSupplier leading = () -> false;
+    private volatile Predicate<String> drives = key -> leading();
 
     public Telemetry() {
         tickDuration = Histogram.builder().name("aviary_tick_duration_seconds")
@@ -44,8 +47,12 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
         tickLag = Histogram.builder().name("aviary_tick_lag_seconds")
                 .help("How late a tick started after it was due (its interval after the last one)")
                 .classicUpperBounds(LAG).classicOnly().register(registry);
+        ticksSkipped = Counter.builder().name("aviary_ticks_skipped_total")
+                .help("Due ticks not run: in_flight (the rollout's last tick still runs) or queue_full (every worker busy "
+                        + "and the queue full); each runs at its next slot")
+                .labelNames("reason").register(registry);
         GaugeWithCallback.builder().name("aviary_leader")
-                .help("1 while this replica leads and runs the rollouts, 0 while it stands by")
+                .help("1 while this replica drives rollouts (holds a shard Lease, or needs none), 0 while it stands by")
                 .callback(cb -> cb.call(leading.getAsBoolean() ? 1 : 0)).register(registry);
         queryDuration = Histogram.builder().name("aviary_prometheus_query_duration_seconds")
                 .help("How long each query to Prometheus took, answered or not")
@@ -74,8 +81,22 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
         return leading.getAsBoolean();
     }
 
+    /** Which rollouts this replica drives (the engine's shards); until told, all of them while it leads. */
+    public void drivesFrom(Predicate<String> drives) {
+        this.drives = drives;
+    }
+
+    /** Whether this replica drives the rollout: only its driver reports the rollout's state, or two pods would. */
+    public boolean drives(String rolloutKey) {
+        return drives.test(rolloutKey);
+    }
+
     public void ticked(Duration took, String result) {
         tickDuration.labelValues(result).observe(seconds(took));
+    }
+
+    public void tickSkipped(String reason) {
+        ticksSkipped.labelValues(reason).inc();
     }
 
     public void tickLate(Duration lag) {

@@ -13,13 +13,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.health.HealthCheckResponse.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two replicas against one API server: one leads through the Lease, the other takes over when it stops. */
+/**
+ * Two replicas against one API server with one shard (plain leader election): one leads through the shard's Lease,
+ * the other takes over when it stops.
+ */
 @EnableKubernetesMockClient(crud = true)
 class LeaderElectionTest {
 
@@ -73,7 +75,7 @@ class LeaderElectionTest {
     private static void takeLeaseOver(String holder) throws InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
-                client.leases().inNamespace("test").withName("aviary-leader").edit(l -> {
+                client.leases().inNamespace("test").withName("aviary-leader-0").edit(l -> {
                     l.getSpec().setHolderIdentity(holder);
                     l.getSpec().setLeaseDurationSeconds(3);
                     l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
@@ -88,49 +90,8 @@ class LeaderElectionTest {
     }
 
     private Engine engine() {
-        EngineConfig config = new EngineConfig() {
-            public Policies policies() {
-                return new Policies() {
-                    public String dir() {
-                        return policies.toString();
-                    }
-
-                    public Duration reloadInterval() {
-                        return Duration.ofSeconds(5);
-                    }
-                };
-            }
-
-            public LeaderElection leaderElection() {
-                return new LeaderElection() {
-                    public boolean enabled() {
-                        return true;
-                    }
-
-                    public String leaseName() {
-                        return "aviary-leader";
-                    }
-
-                    public Optional<String> namespace() {
-                        return Optional.of("test");
-                    }
-                };
-            }
-
-            public Duration tick() {
-                return Duration.ofSeconds(1);
-            }
-
-            public Optional<String> statusUrl() {
-                return Optional.empty();
-            }
-
-            public int workers() {
-                return 1;
-            }
-        };
-        return new Engine(new PolicyStore(policies), null, config, client, new PolicyWatches(new WatchCache(client), TrafficRouters.of()),
-                Clock.systemUTC());
+        return new Engine(new PolicyStore(policies), null, TestEngineConfig.leaderElection(policies), client,
+                new PolicyWatches(new WatchCache(client), TrafficRouters.of()), Clock.systemUTC());
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

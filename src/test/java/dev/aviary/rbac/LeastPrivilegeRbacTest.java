@@ -110,8 +110,9 @@ class LeastPrivilegeRbacTest {
         assertAllowed(false, "get", "GET", "/api/v1/namespaces/search/secrets/slack-ml");
         assertAllowed(false, "list", "GET", "/api/v1/namespaces/payments/secrets");
         // the Lease only in Aviary's own namespace, as deployed
-        assertAllowed(true, "patch", "PATCH", "/apis/coordination.k8s.io/v1/namespaces/aviary-system/leases/aviary-leader");
-        assertAllowed(false, "patch", "PATCH", "/apis/coordination.k8s.io/v1/namespaces/default/leases/aviary-leader");
+        assertAllowed(true, "update", "PUT", "/apis/coordination.k8s.io/v1/namespaces/aviary-system/leases/aviary-shard-0");
+        assertAllowed(false, "update", "PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/aviary-shard-0");
+        assertAllowed(false, "patch", "PATCH", "/apis/coordination.k8s.io/v1/namespaces/aviary-system/leases/aviary-shard-0");
         assertAllowed(false, "get", "GET", "/api/v1/namespaces/aviary-system/configmaps/aviary-policies");
         ApiRequest status = ApiRequest.of(ApiRequestRecorder.Origin.app, "PUT", cr + "/image-classifier/status", "x");
         assertEquals("canaryrollouts/status", status.resource(), "a subresource is its own RBAC resource");
