@@ -50,6 +50,8 @@ final class CounterBatch {
     private static final Duration SAME_START = Duration.ofMillis(1500);
     /** Starts remembered per rollout and query: the step's start and the sample-ratio guard's settled start. */
     private static final int STARTS_KEPT = 3;
+    /** A live series is scraped within this after a step began (Prometheus' scrape intervals are 1 s to 30 s). */
+    private static final Duration SETTLE = Duration.ofSeconds(60);
 
     private final PrometheusClient prometheus;
     private final Clock clock;
@@ -87,8 +89,12 @@ final class CounterBatch {
 
         String query(String selector) {
             return "sum by (" + family.namespaceLabel() + ", " + family.serviceLabel() + ", " + armLabel + ", " + by + ") ("
-                    + (by.equals("le") ? family.durationBucket() : family.requests())
-                    + (selector.isEmpty() ? "" : "{" + selector + "}") + ")";
+                    + series(selector) + ")";
+        }
+
+        /** The raw series, each pod's and peer's. */
+        String series(String selector) {
+            return (by.equals("le") ? family.durationBucket() : family.requests()) + (selector.isEmpty() ? "" : "{" + selector + "}");
         }
 
         List<String> key(Map<String, String> labels) {
@@ -172,7 +178,14 @@ final class CounterBatch {
      * null after a counter reset in this step.
      */
     private Map<String, Map<String, Double>> since(PromReading r, Grouping g, Instant start) throws PrometheusException {
-        StepStart at = startOf(r, g, start);
+        StepStart at;
+        try {
+            at = startOf(r, g, start);
+        } catch (FirstScrapePending e) {
+            Map<String, Map<String, Double>> none = new TreeMap<>();
+            for (String arm : List.of(r.arms().baseline(), r.arms().canary())) none.put(arm, Map.of(g.by().equals("le") ? "+Inf" : "", 0.0));
+            return none;
+        }
         if (at.reset) return null;
         Map<String, Map<String, Double>> out = new TreeMap<>();
         Set<List<String>> seen = new HashSet<>();
@@ -227,7 +240,12 @@ final class CounterBatch {
         }
     }
 
-    /** The rollout's counters at {@code start}: remembered, or read once (narrowed to the rollout) at that time. */
+    /**
+     * The rollout's counters at {@code start}: remembered, or read once per step (narrowed to the rollout). A scrape
+     * straddling the start holds requests of the previous split, so a series' value at the start is interpolated
+     * between its last sample before and its first sample after; a series born after the start counts from zero.
+     * Both arms are then counted over the same instants, which the sample-ratio guard needs at the start of a step.
+     */
     private StepStart startOf(PromReading r, Grouping g, Instant start) throws PrometheusException {
         // one entry per policy and grouping, so memory follows the policies, not every canary they ever had
         String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + g;
@@ -237,14 +255,51 @@ final class CounterBatch {
                 if (s.is(r.arms(), start)) return s;
             }
         }
+        Duration since = Duration.between(start, clock.instant());
+        if (since.compareTo(Duration.ofSeconds(1)) < 0) throw new FirstScrapePending();
+        Duration settle = since.compareTo(SETTLE) < 0 ? since : SETTLE;
+        String series = g.series(r.selector(""));
+        Map<Map<String, String>, Double> value = new HashMap<>(), time = new HashMap<>();
+        for (PrometheusClient.Sample s : prometheus.query(series, start)) value.put(unnamed(s.labels()), s.value());
+        for (PrometheusClient.Sample s : prometheus.query("timestamp(" + series + ")", start)) time.put(unnamed(s.labels()), s.value());
+        Map<Map<String, String>, double[]> first = new HashMap<>();
+        for (PrometheusClient.Series s : prometheus.range(series + "[" + settle.toMillis() + "ms]", start.plus(settle))) {
+            if (s.times().length > 0) first.put(unnamed(s.labels()), new double[] {s.times()[0], s.values()[0]});
+        }
+        double at = start.toEpochMilli() / 1000.0;
         Map<List<String>, Double> values = new HashMap<>();
-        for (PrometheusClient.Sample s : prometheus.query(g.query(r.selector("")), start)) values.put(g.key(s.labels()), s.value());
+        for (Map.Entry<Map<String, String>, Double> before : value.entrySet()) {
+            double[] after = first.get(before.getKey());
+            Double t = time.get(before.getKey());
+            if (after == null || t == null) {
+                // not scraped since the start yet; after SETTLE it is gone (a live series is scraped within it)
+                if (since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
+                continue;
+            }
+            double v = after[1] < before.getValue() || after[0] <= t ? 0 // restarted around the start: all of it is after
+                    : before.getValue() + (after[1] - before.getValue()) * Math.max(0, at - t) / (after[0] - t);
+            values.merge(g.key(before.getKey()), v, Double::sum);
+        }
         StepStart read = new StepStart(r.arms(), start, values);
         synchronized (known) {
             known.addFirst(read);
             while (known.size() > STARTS_KEPT) known.removeLast();
         }
         return read;
+    }
+
+    private static Map<String, String> unnamed(Map<String, String> labels) {
+        if (!labels.containsKey("__name__")) return labels;
+        Map<String, String> out = new HashMap<>(labels);
+        out.remove("__name__");
+        return out;
+    }
+
+    /** No scrape since the step began yet: nothing of this step is counted so far (zero requests, not missing data). */
+    private static final class FirstScrapePending extends RuntimeException {
+        FirstScrapePending() {
+            super(null, null, false, false);
+        }
     }
 
     /** Prometheus' histogram_quantile on cumulative buckets: linear inside the bucket holding the rank. */

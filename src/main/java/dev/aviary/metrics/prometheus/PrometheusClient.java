@@ -54,6 +54,9 @@ public class PrometheusClient {
     /** One series of an instant vector. */
     public record Sample(Map<String, String> labels, double value) {}
 
+    /** One series of a range vector: its samples' times (epoch seconds) and values, oldest first. */
+    public record Series(Map<String, String> labels, double[] times, double[] values) {}
+
     private static final Pattern CREDENTIALS = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@");
 
     static final String URL_SETTING = "AVIARY_PROMETHEUS_URL (aviary.prometheus.url)";
@@ -109,12 +112,25 @@ public class PrometheusClient {
 
     /** The query evaluated at {@code at} (Prometheus' {@code time} parameter), or now when null. */
     public List<Sample> query(String promql, Instant at) throws PrometheusException {
+        return watched(() -> samples(send(promql, at), promql));
+    }
+
+    /** A range-vector selector ({@code metric{...}[1m]}) evaluated at {@code at}: every raw sample, with its time. */
+    public List<Series> range(String promql, Instant at) throws PrometheusException {
+        return watched(() -> series(send(promql, at), promql));
+    }
+
+    private interface Call<T> {
+        T call() throws PrometheusException;
+    }
+
+    private <T> T watched(Call<T> call) throws PrometheusException {
         long start = System.nanoTime();
         QueryWatch.Failure failure = QueryWatch.Failure.UNAVAILABLE;
         try {
-            List<Sample> samples = send(promql, at);
+            T answer = call.call();
             failure = null;
-            return samples;
+            return answer;
         } catch (PrometheusException.BadQuery e) {
             failure = QueryWatch.Failure.BAD_QUERY;
             throw e;
@@ -126,7 +142,7 @@ public class PrometheusClient {
         }
     }
 
-    private List<Sample> send(String promql, Instant at) throws PrometheusException {
+    private Answer send(String promql, Instant at) throws PrometheusException {
         if (urlProblem != null) throw new PrometheusException.Misconfigured(urlProblem);
         String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
                 + (at == null ? "" : "&time=" + at.getEpochSecond() + "." + String.format("%03d", at.getNano() / 1_000_000));
@@ -146,10 +162,57 @@ public class PrometheusClient {
             Thread.currentThread().interrupt();
             throw new PrometheusException("interrupted while querying Prometheus", e);
         }
-        return parse(resp.statusCode(), resp.body(), promql);
+        return new Answer(resp.statusCode(), resp.body());
+    }
+
+    private record Answer(int status, String body) {}
+
+    private List<Sample> samples(Answer a, String promql) throws PrometheusException {
+        return parse(a.status(), a.body(), promql);
+    }
+
+    private List<Series> series(Answer a, String promql) throws PrometheusException {
+        JsonNode data = data(a.status(), a.body(), promql);
+        if (!"matrix".equals(data.path("resultType").asText())) {
+            throw new PrometheusException.BadQuery("Prometheus answered " + promql + " with a " + data.path("resultType").asText()
+                    + ", not a range vector");
+        }
+        List<Series> out = new ArrayList<>();
+        for (JsonNode series : data.path("result")) {
+            JsonNode values = series.path("values");
+            double[] times = new double[values.size()], v = new double[values.size()];
+            for (int i = 0; i < values.size(); i++) {
+                times[i] = values.path(i).path(0).asDouble();
+                v[i] = number(values.path(i).path(1).asText());
+            }
+            out.add(new Series(labels(series), times, v));
+        }
+        return out;
+    }
+
+    private static Map<String, String> labels(JsonNode series) {
+        Map<String, String> labels = new HashMap<>();
+        series.path("metric").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        return Map.copyOf(labels);
+    }
+
+    /** Prometheus encodes values as strings, including "NaN" and "+Inf". */
+    private static double number(String text) {
+        return Double.parseDouble(text.replace("+Inf", "Infinity"));
     }
 
     List<Sample> parse(int status, String body, String promql) throws PrometheusException {
+        JsonNode data = data(status, body, promql);
+        List<Sample> out = new ArrayList<>();
+        if ("scalar".equals(data.path("resultType").asText())) {
+            out.add(new Sample(Map.of(), Double.parseDouble(data.path("result").path(1).asText())));
+            return out;
+        }
+        for (JsonNode series : data.path("result")) out.add(new Sample(labels(series), number(series.path("value").path(1).asText())));
+        return out;
+    }
+
+    private JsonNode data(int status, String body, String promql) throws PrometheusException {
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -162,19 +225,7 @@ public class PrometheusClient {
         if (status / 100 != 2 || !"success".equals(root.path("status").asText())) {
             throw new PrometheusException("Prometheus answered HTTP " + status + ": " + root.path("error").asText("no error text"));
         }
-        JsonNode data = root.path("data");
-        List<Sample> out = new ArrayList<>();
-        if ("scalar".equals(data.path("resultType").asText())) {
-            out.add(new Sample(Map.of(), Double.parseDouble(data.path("result").path(1).asText())));
-            return out;
-        }
-        for (JsonNode series : data.path("result")) {
-            Map<String, String> labels = new HashMap<>();
-            series.path("metric").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-            // Prometheus encodes values as strings, including "NaN" and "+Inf"
-            out.add(new Sample(Map.copyOf(labels), Double.parseDouble(series.path("value").path(1).asText().replace("+Inf", "Infinity"))));
-        }
-        return out;
+        return root.path("data");
     }
 
     /** The URL as messages may show it: without user:password, should anyone put them there. */

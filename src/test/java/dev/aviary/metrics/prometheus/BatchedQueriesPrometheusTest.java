@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,6 +69,8 @@ class BatchedQueriesPrometheusTest {
         secondTick = stepStart.plusSeconds(8);
         // the reset service's pod restarts between the step's start and its first tick
         mesh.resetAt(stepStart.plusSeconds(3).toEpochMilli());
+        // and the shift service's split goes from 100/0 to 50/50 when the step starts
+        mesh.shiftAt(stepStart.toEpochMilli());
         while (Instant.now().isBefore(secondTick.plusMillis(2500))) Thread.sleep(200);
     }
 
@@ -111,6 +115,12 @@ class BatchedQueriesPrometheusTest {
                 public List<Sample> query(String promql, Instant at) throws PrometheusException {
                     queries.add(promql);
                     return super.query(promql, at);
+                }
+
+                @Override
+                public List<Series> range(String promql, Instant at) throws PrometheusException {
+                    queries.add(promql);
+                    return super.range(promql, at);
                 }
             };
         }
@@ -165,20 +175,43 @@ class BatchedQueriesPrometheusTest {
     }
 
     /**
-     * What one rollout's own queries give over the step: each arm's counters (narrowed to the rollout, summed by
-     * {@code by}) at the tick less the same at the step's start.
+     * The true count over the step of one rollout's series, summed by arm and {@code by}: its counters at the tick (as
+     * Prometheus scraped them last) less the exporter's exact counters at the step's start. A scrape that straddles the
+     * start must not count the previous split's requests.
      */
     static Map<String, Double> own(PrometheusClient client, String metric, String selector, String armLabel, String by, Instant at)
             throws PrometheusException {
         Map<String, Double> out = new TreeMap<>();
         String q = "sum by (" + armLabel + by + ") (" + metric + "{" + selector + "})";
-        for (PrometheusClient.Sample s : client.query(q, at)) out.merge(key(s, armLabel, by), s.value(), Double::sum);
-        for (PrometheusClient.Sample s : client.query(q, stepStart)) out.merge(key(s, armLabel, by), -s.value(), Double::sum);
+        for (PrometheusClient.Sample s : client.query(q, at)) out.merge(key(s.labels(), armLabel, by), s.value(), Double::sum);
+        for (PrometheusClient.Sample s : exposition(metric, selector, stepStart)) out.merge(key(s.labels(), armLabel, by), -s.value(), Double::sum);
         return out;
     }
 
-    private static String key(PrometheusClient.Sample s, String armLabel, String by) {
-        return s.labels().get(armLabel) + (by.isEmpty() ? "" : " " + s.labels().get(by.substring(2)));
+    private static final Pattern SERIES = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)\\{(.*)} (\\S+)$");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)(=~|=)\"([^\"]*)\"");
+
+    /** The series of {@code metric} matching {@code selector} as the exporter held them at {@code at}. */
+    static List<PrometheusClient.Sample> exposition(String metric, String selector, Instant at) {
+        Map<String, Pattern> wanted = new TreeMap<>();
+        for (Matcher m = LABEL.matcher(selector); m.find(); ) {
+            wanted.put(m.group(1), Pattern.compile(m.group(2).equals("=~") ? m.group(3) : Pattern.quote(m.group(3))));
+        }
+        List<PrometheusClient.Sample> out = new ArrayList<>();
+        for (String line : mesh.scrape(at.toEpochMilli()).split("\n")) {
+            Matcher series = SERIES.matcher(line);
+            if (!series.matches() || !series.group(1).equals(metric)) continue;
+            Map<String, String> labels = new TreeMap<>();
+            for (Matcher m = LABEL.matcher(series.group(2)); m.find(); ) labels.put(m.group(1), m.group(3));
+            if (wanted.entrySet().stream().allMatch(w -> w.getValue().matcher(labels.getOrDefault(w.getKey(), "")).matches())) {
+                out.add(new PrometheusClient.Sample(labels, Double.parseDouble(series.group(3))));
+            }
+        }
+        return out;
+    }
+
+    private static String key(Map<String, String> labels, String armLabel, String by) {
+        return labels.get(armLabel) + (by.isEmpty() ? "" : " " + labels.get(by.substring(2)));
     }
 
     /** The counts each rollout's own queries give, in the order {@link #tick} observes them. */
@@ -202,9 +235,14 @@ class BatchedQueriesPrometheusTest {
             out.add(counts(arms, Map.of(arms.baseline(), le.get(arms.baseline() + " +Inf"), arms.canary(), le.get(arms.canary() + " +Inf")),
                     slow));
             long n = Math.round(le.get(arms.canary() + " +Inf"));
-            double p99 = client.query("histogram_quantile(0.99, sum by (le) (" + buckets + "{" + sel + "," + armLabel + "=\"" + arms.canary()
-                    + "\"}) - sum by (le) (" + buckets + "{" + sel + "," + armLabel + "=\"" + arms.canary() + "\"} @ "
-                    + stepStart.getEpochSecond() + "))", secondTick).get(0).value();
+            TreeMap<Double, Double> cumulative = new TreeMap<>();
+            le.forEach((k, v) -> {
+                if (k.startsWith(arms.canary() + " ")) {
+                    String bound = k.substring(arms.canary().length() + 1);
+                    cumulative.put(bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound), v);
+                }
+            });
+            double p99 = CounterBatch.quantile(0.99, cumulative);
             out.add(new Observation.Exceedances(n, n - Math.round(le.get(arms.canary() + " 500")), p99));
             if (!knative) out.add(counts(arms, total, Map.of()));
         }
@@ -216,11 +254,29 @@ class BatchedQueriesPrometheusTest {
                 new ArmCounts(Math.round(total.get(arms.canary())), Math.round(bad.getOrDefault(arms.canary(), 0.0))));
     }
 
-    /** Each observation equal, named by its rollout and place in the tick when not. */
+    /**
+     * Each observation equal to the true one within a request (the start's counters are interpolated between two
+     * scrapes, the exporter's are whole), named by its rollout and place in the tick when not.
+     */
     static void assertSame(List<Observation> own, List<Observation> batched, int perRollout) {
         assertEquals(own.size(), batched.size());
         for (int i = 0; i < own.size(); i++) {
-            assertEquals(own.get(i), batched.get(i), "rollout " + i / perRollout + ", observation " + i % perRollout);
+            Observation o = own.get(i), b = batched.get(i);
+            String where = "rollout " + i / perRollout + ", observation " + i % perRollout + ": true " + o + ", batched " + b;
+            if (o instanceof Observation.Counts c) {
+                Observation.Counts d = assertInstanceOf(Observation.Counts.class, b, where);
+                for (ArmCounts[] arm : new ArmCounts[][] {{c.baseline(), d.baseline()}, {c.canary(), d.canary()}}) {
+                    assertEquals(arm[0].total(), arm[1].total(), 1, where);
+                    assertEquals(arm[0].bad(), arm[1].bad(), 1, where);
+                }
+            } else if (o instanceof Observation.Exceedances e) {
+                Observation.Exceedances d = assertInstanceOf(Observation.Exceedances.class, b, where);
+                assertEquals(e.total(), d.total(), 1, where);
+                assertEquals(e.above(), d.above(), 1, where);
+                assertEquals(e.estimate(), d.estimate(), Math.abs(e.estimate()) * 0.02, where);
+            } else {
+                assertEquals(o, b, where);
+            }
         }
     }
 
@@ -257,6 +313,33 @@ class BatchedQueriesPrometheusTest {
         List<Observation> batched = twoTicks(new Sent(), KNATIVE_SERVICES, KNATIVE_CHECKS, true);
         assertSame(expected(KNATIVE_SERVICES, true), batched, KNATIVE_CHECKS.size());
         assertTrue(batched.stream().allMatch(o -> !(o instanceof Observation.Missing)), batched::toString);
+    }
+
+    /**
+     * A step that moved the split from 100/0 to 50/50: both arms are counted over the same instants, so their counts
+     * are equal (their rates are), though the canary's series was born at the start and the scrape that straddled the
+     * start still holds the baseline's requests at twice the rate. Before, the batched baseline counted those too.
+     */
+    @Test
+    void aStepsCountsHoldNoRequestOfThePreviousSplit() throws Exception {
+        Sent sent = new Sent();
+        TickClock clock = new TickClock(firstTick);
+        PrometheusSource source = batched(sent, clock);
+        ArmLabels shift = new ArmLabels("v1", "v2", MeshExporter.SHIFT_SERVICE, null);
+        Observation first = source.requests(policy("shift", "default"), shift, Duration.between(stepStart, firstTick));
+        clock.now = secondTick;
+        Observation second = source.requests(policy("shift", "default"), shift, window());
+        for (Observation o : List.of(first, second)) {
+            Observation.Counts c = assertInstanceOf(Observation.Counts.class, o, o::toString);
+            assertTrue(c.baseline().total() > 0, c::toString);
+            assertEquals(c.baseline().total(), c.canary().total(), 2, c::toString);
+        }
+        Observation.Counts c = (Observation.Counts) second;
+        Map<String, Double> truth = own(new PrometheusClient(new TestPrometheusConfig(prometheus.url())), "istio_requests_total",
+                "reporter=\"destination\",destination_service_namespace=\"default\",destination_service_name=\"" + MeshExporter.SHIFT_SERVICE + "\"",
+                "destination_version", "", secondTick);
+        assertEquals(truth.get("v1"), c.baseline().total(), 1, c::toString);
+        assertEquals(truth.get("v2"), c.canary().total(), 1, c::toString);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 final class MeshExporter implements AutoCloseable {
 
     static final String RESET_SERVICE = "svc-reset";
+    /** A service whose canary gets its first requests at a chosen time, at the baseline's rate from then on. */
+    static final String SHIFT_SERVICE = "svc-shift";
     /** Each arm's request rate per second (v2 a little less), its failed share, and its latency bucket shares. */
     static final double RATE = 10;
     static final double[] LE = {100, 250, 500};
@@ -23,6 +25,7 @@ final class MeshExporter implements AutoCloseable {
     private final int knativeServices;
     private final long started = System.currentTimeMillis();
     private volatile long resetAtMillis = Long.MAX_VALUE;
+    private volatile long shiftAtMillis = Long.MAX_VALUE;
     private final HttpServer http;
 
     MeshExporter(int istioServices, int knativeServices) throws IOException {
@@ -48,6 +51,11 @@ final class MeshExporter implements AutoCloseable {
         resetAtMillis = millis;
     }
 
+    /** At {@code millis} (epoch) the shift service's split goes from 100/0 to 50/50 (its total rate unchanged). */
+    void shiftAt(long millis) {
+        shiftAtMillis = millis;
+    }
+
     static String istioService(int i) {
         return "svc-" + i;
     }
@@ -56,7 +64,8 @@ final class MeshExporter implements AutoCloseable {
         return "model-" + i + "-predictor";
     }
 
-    private String scrape(long now) {
+    /** What a scrape at {@code now} (epoch millis) answers: the tests read the exact counters at any instant here. */
+    String scrape(long now) {
         double seconds = (now - started) / 1000.0;
         StringBuilder out = new StringBuilder("# TYPE istio_requests_total counter\n");
         StringBuilder buckets = new StringBuilder("# TYPE istio_request_duration_milliseconds histogram\n");
@@ -75,6 +84,16 @@ final class MeshExporter implements AutoCloseable {
                         .append((long) total).append('\n');
                 histogram(buckets, "istio_request_duration_milliseconds_bucket", labels, total);
             }
+        }
+        for (String arm : new String[] {"v1", "v2"}) {
+            // Istio exports no series for a version before its first request
+            if (arm.equals("v2") && now < shiftAtMillis) continue;
+            // the split goes from 100/0 to 50/50 at the shift: the baseline's rate halves, the canary's begins
+            double after = Math.max(0, now - shiftAtMillis) / 1000.0;
+            double count = arm.equals("v2") ? RATE * after : 2 * RATE * (seconds - after) + RATE * after;
+            out.append("istio_requests_total{reporter=\"destination\",destination_service_namespace=\"default\",destination_service_name=\"")
+                    .append(SHIFT_SERVICE).append("\",destination_version=\"").append(arm).append("\",response_code=\"200\"} ")
+                    .append((long) Math.floor(count)).append('\n');
         }
         // the same service name in another namespace is another model
         out.append("istio_requests_total{reporter=\"destination\",destination_service_namespace=\"other\",destination_service_name=\"svc-0\","
