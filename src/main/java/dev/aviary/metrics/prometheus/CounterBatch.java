@@ -30,9 +30,9 @@ import java.util.regex.PatternSyntaxException;
  * <p>Why cumulative counters and not {@code increase(x[window])}: a rollout's window is the time since its own step
  * began, so no two rollouts share a range selector and {@code increase()} cannot be batched. The current cumulative
  * counters can, and a rollout's count over its step is their difference from the same series at the step's start,
- * read once per step (a query narrowed to the rollout at Prometheus' {@code time} = the step start), kept in memory
- * and simply read again after a restart. This is the exact count between two scraped samples, where
- * {@code increase()} extrapolates to the window's edges (fractional counts, a few percent high on short windows).
+ * read once per step (queries narrowed to the rollout, see {@link #startOf}), kept in memory and simply read again
+ * after a restart. The start's value is interpolated between the scrapes either side of it, so the previous split's
+ * requests are not counted, where {@code increase()} extrapolates to the window's edges.
  *
  * <p>A sum of counters hides which pod restarted: when a rollout's series is lower than at the step's start (a counter
  * reset, a pod gone stale) the difference is wrong, so {@link #measure} answers null and that rollout reads its own
