@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -52,10 +54,13 @@ final class CounterBatch {
     private static final int STARTS_KEPT = 3;
     /** A live series is scraped within this after a step began (Prometheus' scrape intervals are 1 s to 30 s). */
     private static final Duration SETTLE = Duration.ofSeconds(60);
+    /** A rollout that has not read a grouping for this long is out of its query (deleted, or driven elsewhere now). */
+    private static final Duration FORGET = Duration.ofMinutes(3);
 
     private final PrometheusClient prometheus;
     private final Clock clock;
-    private final Map<String, Fetch> latest = new ConcurrentHashMap<>();
+    private final Map<Grouping, Fetch> latest = new ConcurrentHashMap<>();
+    private final Map<Grouping, Map<String, Asker>> askers = new ConcurrentHashMap<>();
     private final Map<String, Deque<StepStart>> starts = new ConcurrentHashMap<>();
 
     CounterBatch(PrometheusClient prometheus, Clock clock) {
@@ -64,7 +69,7 @@ final class CounterBatch {
     }
 
     /** One family query's answer, evaluated when the second's first rollout asked, shared by the others of that second. */
-    private record Fetch(long second, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
+    private record Fetch(long second, Scope scope, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
 
     /** A rollout's counters at a start, and whether a reset was seen since (then its own queries for good). */
     private static final class StepStart {
@@ -189,7 +194,7 @@ final class CounterBatch {
         if (at.reset) return null;
         Map<String, Map<String, Double>> out = new TreeMap<>();
         Set<List<String>> seen = new HashSet<>();
-        for (PrometheusClient.Sample s : now(g)) {
+        for (PrometheusClient.Sample s : now(r, g)) {
             List<String> key = g.key(s.labels());
             if (!isRollouts(r, key)) continue;
             // a series that appeared after the step began (a new arm's first requests) counted from zero
@@ -218,16 +223,25 @@ final class CounterBatch {
                 && (key.get(2).equals(r.arms().baseline()) || key.get(2).equals(r.arms().canary()));
     }
 
-    /** Every rollout's current counters of a grouping: one query per second, however many rollouts ask. */
-    private List<PrometheusClient.Sample> now(Grouping g) throws PrometheusException {
-        String query = g.query(g.family().fixed() == null ? "" : g.family().fixed());
+    /**
+     * The current counters of a grouping for every rollout that read it lately: one query per second, however many
+     * rollouts ask, narrowed to their namespaces and services (a replica reads its own rollouts' series, not the
+     * cluster's). A rollout the second's answer does not cover (its first tick here) reads its own series this once:
+     * widening the shared query for every newcomer would read n growing answers when a replica starts.
+     */
+    private List<PrometheusClient.Sample> now(PromReading r, Grouping g) throws PrometheusException {
         Instant now = clock.instant();
         long second = now.getEpochSecond();
+        Map<String, Asker> asking = askers.computeIfAbsent(g, k -> new ConcurrentHashMap<>());
+        Asker me = new Asker(r.policy().namespace(), r.arms().service(), now);
+        asking.put(r.policy().namespace() + "/" + r.policy().name(), me);
         CompletableFuture<List<PrometheusClient.Sample>> mine = new CompletableFuture<>();
-        Fetch f = latest.compute(query, (k, old) -> old != null && old.second() >= second ? old : new Fetch(second, mine));
+        Fetch f = latest.compute(g, (k, old) -> old != null && old.second() >= second ? old
+                : new Fetch(second, Scope.of(asking, now.minus(FORGET)), mine));
+        if (!f.scope().covers(me)) return prometheus.query(g.query(r.selector("")), now);
         if (f.answer() == mine) {
             try {
-                mine.complete(prometheus.query(query, now));
+                mine.complete(prometheus.query(g.query(f.scope().selector(g)), now));
             } catch (PrometheusException | RuntimeException e) {
                 mine.completeExceptionally(e);
             }
@@ -237,6 +251,37 @@ final class CounterBatch {
         } catch (CompletionException e) {
             if (e.getCause() instanceof PrometheusException p) throw p;
             throw e;
+        }
+    }
+
+    /** A rollout that read a grouping, and when it last did. */
+    private record Asker(String namespace, String service, Instant at) {}
+
+    /** The namespaces and services a batch query reads; null services: every service of those namespaces. */
+    private record Scope(SortedSet<String> namespaces, SortedSet<String> services) {
+
+        static Scope of(Map<String, Asker> askers, Instant forgetBefore) {
+            askers.values().removeIf(a -> a.at().isBefore(forgetBefore));
+            SortedSet<String> namespaces = new TreeSet<>(), services = new TreeSet<>();
+            boolean every = false;
+            for (Asker a : askers.values()) {
+                namespaces.add(a.namespace());
+                if (a.service() == null) every = true;
+                else services.add(a.service());
+            }
+            return new Scope(namespaces, every ? null : services);
+        }
+
+        boolean covers(Asker a) {
+            return namespaces.contains(a.namespace()) && (services == null || a.service() != null && services.contains(a.service()));
+        }
+
+        /** The family's fixed matchers and a set matcher per label (Prometheus matches literal alternations as a set). */
+        String selector(Grouping g) {
+            RequestMetrics family = g.family();
+            String fixed = family.fixed() == null || family.fixed().isEmpty() ? "" : family.fixed() + ",";
+            return fixed + family.namespaceLabel() + "=~" + PromQL.anyOf(namespaces.toArray(String[]::new))
+                    + (services == null ? "" : "," + family.serviceLabel() + "=~" + PromQL.anyOf(services.toArray(String[]::new)));
         }
     }
 

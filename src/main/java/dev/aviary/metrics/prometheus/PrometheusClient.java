@@ -57,6 +57,9 @@ public class PrometheusClient {
     /** One series of a range vector: its samples' times (epoch seconds) and values, oldest first. */
     public record Series(Map<String, String> labels, double[] times, double[] values) {}
 
+    /** The longest query sent in a URL (GET); longer ones are POSTed as a form, as Prometheus' API allows. */
+    static final int MAX_GET = 4000;
+
     private static final Pattern CREDENTIALS = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@");
 
     static final String URL_SETTING = "AVIARY_PROMETHEUS_URL (aviary.prometheus.url)";
@@ -144,9 +147,13 @@ public class PrometheusClient {
 
     private Answer send(String promql, Instant at) throws PrometheusException {
         if (urlProblem != null) throw new PrometheusException.Misconfigured(urlProblem);
-        String url = this.url + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+        String form = "query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
                 + (at == null ? "" : "&time=" + at.getEpochSecond() + "." + String.format("%03d", at.getNano() / 1_000_000));
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(config.timeout()).GET();
+        // a batch narrowed to a replica's thousand services is longer than proxies let a URL be: sent as a form then
+        HttpRequest.Builder req = form.length() <= MAX_GET ? HttpRequest.newBuilder(URI.create(this.url + "/api/v1/query?" + form)).GET()
+                : HttpRequest.newBuilder(URI.create(this.url + "/api/v1/query")).header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form));
+        req.timeout(config.timeout());
         String token = token();
         if (token != null) req.header("Authorization", "Bearer " + token);
         HttpResponse<String> resp;

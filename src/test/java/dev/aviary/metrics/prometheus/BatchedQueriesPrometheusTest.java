@@ -342,6 +342,54 @@ class BatchedQueriesPrometheusTest {
         assertEquals(truth.get("v2"), c.canary().total(), 1, c::toString);
     }
 
+    /**
+     * A batch query reads the namespaces and services of the rollouts that read it lately, not the cluster's: a
+     * replica's query grows with its own rollouts. A newcomer in a second already answered reads its own series once,
+     * and is in the next second's batch.
+     */
+    @Test
+    void aBatchReadsItsOwnRolloutsSeriesAndANewcomerJoinsTheNextSecond() {
+        Sent sent = new Sent();
+        TickClock clock = new TickClock(firstTick);
+        PrometheusSource source = batched(sent, clock);
+        tick(source, clock, firstTick, 3, List.of(ERRORS), false);
+        int before = sent.queries.size();
+        tick(source, clock, secondTick, 3, List.of(ERRORS), false);
+        // the errors check and the sample-ratio guard group the same way: one query for both
+        List<String> batch = List.copyOf(sent.queries.subList(before, sent.queries.size()));
+        assertEquals(1, batch.size(), batch::toString);
+        assertTrue(batch.get(0).contains("destination_service_namespace=~\"default\",destination_service_name=~\"svc-0|svc-1|svc-2\""),
+                batch::toString);
+        // a newcomer in the same second: its own series, this once
+        Observation newcomer = source.observe(policy("model-7", "default"), ERRORS, istioArms(7), window());
+        String own = sent.queries.get(sent.queries.size() - 1);
+        assertTrue(own.contains("\"svc-7\"") && !own.contains("svc-0"), own);
+        assertInstanceOf(Observation.Counts.class, newcomer, newcomer::toString);
+        // the next second's batch holds it
+        clock.now = secondTick.plusSeconds(1);
+        before = sent.queries.size();
+        Observation again = source.observe(policy("model-7", "default"), ERRORS, istioArms(7), window());
+        source.observe(policy("model-0", "default"), ERRORS, istioArms(0), window());
+        batch = List.copyOf(sent.queries.subList(before, sent.queries.size()));
+        assertEquals(1, batch.size(), batch::toString);
+        assertTrue(batch.get(0).contains("svc-0|svc-1|svc-2|svc-7"), batch::toString);
+        // read a second later: the same series, a scrape or so more
+        Observation.Counts first = (Observation.Counts) newcomer, later = assertInstanceOf(Observation.Counts.class, again, again::toString);
+        assertTrue(later.baseline().total() >= first.baseline().total() && later.baseline().total() <= first.baseline().total() + 2 * MeshExporter.RATE + 4,
+                first + " then " + later);
+    }
+
+    /** Such a query for a thousand services is POSTed (PrometheusClientTest): the real Prometheus answers it so. */
+    @Test
+    void aRealPrometheusAnswersAPostedBatch() throws Exception {
+        String services = "svc-0" + "|another-service".repeat(PrometheusClient.MAX_GET / 16);
+        List<PrometheusClient.Sample> answer = new PrometheusClient(new TestPrometheusConfig(prometheus.url())).query(
+                "sum(istio_requests_total{reporter=\"destination\",destination_service_namespace=\"default\",destination_service_name=~\""
+                        + services + "\"})", secondTick);
+        assertEquals(1, answer.size());
+        assertTrue(answer.get(0).value() > 0, answer::toString);
+    }
+
     @Test
     void aCounterResetFallsBackToTheRolloutsOwnIncreaseWhileOthersStayBatched() {
         Sent sent = new Sent();

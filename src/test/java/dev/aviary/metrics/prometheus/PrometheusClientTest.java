@@ -28,13 +28,16 @@ class PrometheusClientTest {
     private final AtomicReference<String> answer = new AtomicReference<>();
     private final AtomicReference<Integer> status = new AtomicReference<>(200);
     private final AtomicReference<String> asked = new AtomicReference<>();
+    private final AtomicReference<String> method = new AtomicReference<>();
 
     @BeforeEach
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api/v1/query", ex -> {
             auth.set(ex.getRequestHeaders().getFirst("Authorization"));
-            asked.set(ex.getRequestURI().getRawQuery());
+            method.set(ex.getRequestMethod());
+            asked.set(ex.getRequestMethod().equals("POST") ? new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                    : ex.getRequestURI().getRawQuery());
             byte[] body = answer.get().getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status.get(), body.length);
             ex.getResponseBody().write(body);
@@ -105,6 +108,20 @@ class PrometheusClientTest {
         } finally {
             stalled.stop(0);
         }
+    }
+
+    @Test
+    void aQueryLongerThanAUrlMayBeIsPostedAsAFormAndAShortOneIsAGet() throws Exception {
+        answer.set(SUCCESS);
+        PrometheusClient c = client(Optional.empty());
+        c.query("up", java.time.Instant.ofEpochSecond(1700000000));
+        assertEquals("GET", method.get());
+        assertEquals("query=up&time=1700000000.000", asked.get());
+        String services = "svc-0" + "|another-service".repeat(PrometheusClient.MAX_GET / 16);
+        String longQuery = "sum(istio_requests_total{destination_service_name=~\"" + services + "\"})";
+        c.query(longQuery, java.time.Instant.ofEpochSecond(1700000000));
+        assertEquals("POST", method.get());
+        assertEquals("query=" + java.net.URLEncoder.encode(longQuery, StandardCharsets.UTF_8) + "&time=1700000000.000", asked.get());
     }
 
     @Test
