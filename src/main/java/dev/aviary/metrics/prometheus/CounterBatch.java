@@ -50,8 +50,8 @@ final class CounterBatch {
     private static final Pattern MATCHER = Pattern.compile("^\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|=|!=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*$");
     /** How close a rollout's computed step start must be to a remembered one to be the same (clocks differ by ms). */
     private static final Duration SAME_START = Duration.ofMillis(1500);
-    /** Starts remembered per rollout and query: the step's start and the sample-ratio guard's settled start. */
-    private static final int STARTS_KEPT = 3;
+    /** Starts remembered per rollout, grouping and purpose: the current step's and the last one's. */
+    private static final int STARTS_KEPT = 2;
     /** A live series is scraped within this after a step began (Prometheus' scrape intervals are 1 s to 30 s). */
     private static final Duration SETTLE = Duration.ofSeconds(60);
     /** A rollout that has not read a grouping for this long is out of its query (deleted, or driven elsewhere now). */
@@ -70,6 +70,13 @@ final class CounterBatch {
 
     /** One family query's answer, evaluated when the second's first rollout asked, shared by the others of that second. */
     private record Fetch(long second, Scope scope, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
+
+    /**
+     * Whose start: the checks count from the step's start, the sample-ratio guard from an interval later (after the
+     * mesh took up the new weights). Remembered apart: a start is matched within {@link #SAME_START}, because each
+     * reader derives it from its window and the clock a moment later, and an interval may be shorter than that.
+     */
+    private enum Purpose { CHECKS, GUARD }
 
     /** A rollout's counters at a start, and whether a reset was seen since (then its own queries for good). */
     private static final class StepStart {
@@ -127,7 +134,7 @@ final class CounterBatch {
     Observation requests(PromReading r, Instant start) throws PrometheusException {
         Matcher failed = MATCHER.matcher(r.metrics().failed());
         Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), failed.matches() ? failed.group(1)
-                : r.armLabel()), start);
+                : r.armLabel()), start, Purpose.GUARD);
         return byArm == null ? null : r.counts(totals(byArm), Map.of(), "requests");
     }
 
@@ -141,7 +148,7 @@ final class CounterBatch {
             return null; // RE2 syntax Java reads differently: Prometheus evaluates it, per rollout
         }
         boolean negated = failed.group(2).startsWith("!"), regex = failed.group(2).endsWith("~");
-        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), failed.group(1)), start);
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), failed.group(1)), start, Purpose.CHECKS);
         if (byArm == null) return null;
         Map<String, Double> bad = new HashMap<>();
         byArm.forEach((arm, byCode) -> byCode.forEach((code, n) -> {
@@ -152,7 +159,7 @@ final class CounterBatch {
     }
 
     private Observation slow(PromReading r, Duration slowerThan, Instant start) throws PrometheusException {
-        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start);
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start, Purpose.CHECKS);
         if (byArm == null) return null;
         Pattern bound = Pattern.compile(PromQL.bucketBound(slowerThan.toMillis()));
         Map<String, Double> total = new TreeMap<>(), fast = new TreeMap<>();
@@ -164,7 +171,7 @@ final class CounterBatch {
     }
 
     private Observation exceedances(PromReading r, Measure.LatencyExceedances m, Instant start) throws PrometheusException {
-        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start);
+        Map<String, Map<String, Double>> byArm = since(r, new Grouping(r.metrics(), r.armLabel(), "le"), start, Purpose.CHECKS);
         if (byArm == null) return null;
         TreeMap<Double, Double> cumulative = new TreeMap<>();
         byArm.getOrDefault(r.armValue(m.arm()), Map.of()).forEach((le, n) ->
@@ -182,10 +189,10 @@ final class CounterBatch {
      * The rollout's series of a grouping, counted since {@code start}, by arm and then by the grouping's extra label;
      * null after a counter reset in this step.
      */
-    private Map<String, Map<String, Double>> since(PromReading r, Grouping g, Instant start) throws PrometheusException {
+    private Map<String, Map<String, Double>> since(PromReading r, Grouping g, Instant start, Purpose purpose) throws PrometheusException {
         StepStart at;
         try {
-            at = startOf(r, g, start);
+            at = startOf(r, g, start, purpose);
         } catch (FirstScrapePending e) {
             Map<String, Map<String, Double>> none = new TreeMap<>();
             for (String arm : List.of(r.arms().baseline(), r.arms().canary())) none.put(arm, Map.of(g.by().equals("le") ? "+Inf" : "", 0.0));
@@ -288,12 +295,13 @@ final class CounterBatch {
     /**
      * The rollout's counters at {@code start}: remembered, or read once per step (narrowed to the rollout). A scrape
      * straddling the start holds requests of the previous split, so a series' value at the start is interpolated
-     * between its last sample before and its first sample after; a series born after the start counts from zero.
+     * between its last sample before and its first sample after (from zero at its target's last scrape before the
+     * start, for a series that scrape did not have yet); a series born later counts from zero.
      * Both arms are then counted over the same instants, which the sample-ratio guard needs at the start of a step.
      */
-    private StepStart startOf(PromReading r, Grouping g, Instant start) throws PrometheusException {
-        // one entry per policy and grouping, so memory follows the policies, not every canary they ever had
-        String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + g;
+    private StepStart startOf(PromReading r, Grouping g, Instant start, Purpose purpose) throws PrometheusException {
+        // one entry per policy, grouping and purpose, so memory follows the policies, not every canary they ever had
+        String rollout = r.policy().namespace() + "/" + r.policy().name() + " " + g + " " + purpose;
         Deque<StepStart> known = starts.computeIfAbsent(rollout, k -> new ArrayDeque<>());
         synchronized (known) {
             for (StepStart s : known) {
@@ -325,12 +333,29 @@ final class CounterBatch {
                     : before.getValue() + (after[1] - before.getValue()) * Math.max(0, at - t) / (after[0] - t);
             values.merge(g.key(before.getKey()), v, Double::sum);
         }
+        // a series first scraped right after the start was born in the scrape interval around it: part of its count
+        // is the previous split's, interpolated from zero at its target's last scrape before the start
+        Map<String, Double> lastScrape = new HashMap<>(), nextScrape = new HashMap<>();
+        time.forEach((labels, t) -> lastScrape.merge(target(labels), t, Math::max));
+        first.forEach((labels, f) -> nextScrape.merge(target(labels), f[0], Math::min));
+        for (Map.Entry<Map<String, String>, double[]> born : first.entrySet()) {
+            if (value.containsKey(born.getKey())) continue;
+            Double t = lastScrape.get(target(born.getKey()));
+            double[] after = born.getValue();
+            if (t == null || t >= at || after[0] > nextScrape.get(target(born.getKey()))) continue; // born after the start
+            values.merge(g.key(born.getKey()), after[1] * (at - t) / (after[0] - t), Double::sum);
+        }
         StepStart read = new StepStart(r.arms(), start, values);
         synchronized (known) {
             known.addFirst(read);
             while (known.size() > STARTS_KEPT) known.removeLast();
         }
         return read;
+    }
+
+    /** The scrape target a series came from: all of a target's series share their scrape times. */
+    private static String target(Map<String, String> labels) {
+        return labels.getOrDefault("job", "") + " " + labels.getOrDefault("instance", "");
     }
 
     private static Map<String, String> unnamed(Map<String, String> labels) {
