@@ -54,6 +54,8 @@ final class CounterBatch {
     private static final int STARTS_KEPT = 2;
     /** A live series is scraped within this after a step began (Prometheus' scrape intervals are 1 s to 30 s). */
     private static final Duration SETTLE = Duration.ofSeconds(60);
+    /** How far before a step's start its series' last samples are looked for (a scrape interval or an outage). */
+    private static final Duration LOOKBACK = Duration.ofMinutes(2);
     /** A rollout that has not read a grouping for this long is out of its query (deleted, or driven elsewhere now). */
     private static final Duration FORGET = Duration.ofMinutes(3);
 
@@ -312,38 +314,53 @@ final class CounterBatch {
         if (since.compareTo(Duration.ofSeconds(1)) < 0) throw new FirstScrapePending();
         Duration settle = since.compareTo(SETTLE) < 0 ? since : SETTLE;
         String series = g.series(r.selector(""));
-        Map<Map<String, String>, Double> value = new HashMap<>(), time = new HashMap<>();
-        for (PrometheusClient.Sample s : prometheus.query(series, start)) value.put(unnamed(s.labels()), s.value());
-        for (PrometheusClient.Sample s : prometheus.query("timestamp(" + series + ")", start)) time.put(unnamed(s.labels()), s.value());
-        Map<Map<String, String>, double[]> first = new HashMap<>();
+        // each series' last sample before the start and first after it, as raw samples: a range vector holds a series
+        // a timed-out scrape or an outage marked stale, which an instant query would not return (and it would then
+        // look born after the start, its whole count this step's)
+        Map<Map<String, String>, double[]> last = new HashMap<>(), first = new HashMap<>();
+        for (PrometheusClient.Series s : prometheus.range(series + "[" + LOOKBACK.toSeconds() + "s]", start)) {
+            int n = s.times().length;
+            // with the series' scrape interval, to tell a series not scraped since the start yet from one that stopped
+            double every = n > 1 ? s.times()[n - 1] - s.times()[n - 2] : LOOKBACK.toSeconds();
+            if (n > 0) last.put(unnamed(s.labels()), new double[] {s.times()[n - 1], s.values()[n - 1], every});
+        }
         for (PrometheusClient.Series s : prometheus.range(series + "[" + settle.toMillis() + "ms]", start.plus(settle))) {
             if (s.times().length > 0) first.put(unnamed(s.labels()), new double[] {s.times()[0], s.values()[0]});
         }
         double at = start.toEpochMilli() / 1000.0;
         Map<List<String>, Double> values = new HashMap<>();
-        for (Map.Entry<Map<String, String>, Double> before : value.entrySet()) {
-            double[] after = first.get(before.getKey());
-            Double t = time.get(before.getKey());
-            if (after == null || t == null) {
-                // not scraped since the start yet; after SETTLE it is gone (a live series is scraped within it)
-                if (since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
-                continue;
+        for (Map.Entry<Map<String, String>, double[]> sample : last.entrySet()) {
+            double[] before = sample.getValue(), after = first.get(sample.getKey());
+            double v;
+            if (after == null) {
+                // not scraped since the start yet: wait for it while it is due; one that stopped before the start (a pod
+                // gone, an outage) keeps its last value: if it is gone, the sum drops below the start's and the rollout
+                // reads its own queries
+                boolean stopped = at - before[0] > 2 * before[2];
+                if (!stopped && since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
+                v = before[1];
+            } else {
+                v = after[1] < before[1] ? 0 // restarted around the start: all of it is after
+                        : before[1] + (after[1] - before[1]) * Math.max(0, at - before[0]) / (after[0] - before[0]);
             }
-            double v = after[1] < before.getValue() || after[0] <= t ? 0 // restarted around the start: all of it is after
-                    : before.getValue() + (after[1] - before.getValue()) * Math.max(0, at - t) / (after[0] - t);
-            values.merge(g.key(before.getKey()), v, Double::sum);
+            values.merge(g.key(sample.getKey()), v, Double::sum);
         }
         // a series first scraped right after the start was born in the scrape interval around it: part of its count
-        // is the previous split's, interpolated from zero at its target's last scrape before the start
+        // is the previous split's, interpolated from zero at its target's last scrape before the start; with nothing
+        // known before the start (a longer outage), each series counts from its first scrape after it
         Map<String, Double> lastScrape = new HashMap<>(), nextScrape = new HashMap<>();
-        time.forEach((labels, t) -> lastScrape.merge(target(labels), t, Math::max));
+        last.forEach((labels, l) -> lastScrape.merge(target(labels), l[0], Math::max));
         first.forEach((labels, f) -> nextScrape.merge(target(labels), f[0], Math::min));
         for (Map.Entry<Map<String, String>, double[]> born : first.entrySet()) {
-            if (value.containsKey(born.getKey())) continue;
-            Double t = lastScrape.get(target(born.getKey()));
+            if (last.containsKey(born.getKey())) continue;
             double[] after = born.getValue();
-            if (t == null || t >= at || after[0] > nextScrape.get(target(born.getKey()))) continue; // born after the start
-            values.merge(g.key(born.getKey()), after[1] * (at - t) / (after[0] - t), Double::sum);
+            if (last.isEmpty()) {
+                values.merge(g.key(born.getKey()), after[1], Double::sum);
+                continue;
+            }
+            Double t = lastScrape.get(target(born.getKey()));
+            if (t == null || after[0] > nextScrape.get(target(born.getKey()))) continue; // born after the start
+            values.merge(g.key(born.getKey()), after[1] * Math.max(0, at - t) / (after[0] - t), Double::sum);
         }
         StepStart read = new StepStart(r.arms(), start, values);
         synchronized (known) {
