@@ -16,14 +16,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -61,75 +57,18 @@ class ChaosRunTest {
         }
         String deadWebhook = "http://127.0.0.1:" + closedPort() + "/aviary";
         Notifications notifications = new Notifications();
-        List<Replica> all = new ArrayList<>();
-        List<Replica> alive = new ArrayList<>();
-        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
-        Chaos chaos = new Chaos();
         try (FaultyApiServer api = new FaultyApiServer(plan.faultRate(), plan.seed()); KubernetesClient setup = api.client()) {
             for (String rollout : good.keySet()) create(setup, policies, rollout, deadWebhook);
+            ChaosLoop chaos;
             try (LeanMesh mesh = new LeanMesh(setup, plan.rps(), healthy, canaries, plan.seed()).start();
                     PrometheusServer prometheus = PrometheusServer.start(work.resolve("prometheus"), "127.0.0.1:" + mesh.port())) {
-                Replica.Settings settings = new Replica.Settings(policies, prometheus.url(), plan.shards(), plan.lease(), plan.renew(),
-                        plan.retry(), 16, 3, 20);
-                for (int r = 0; r < plan.replicas(); r++) {
-                    Replica replica = new Replica("replica-" + r, api, settings, notifications).start();
-                    all.add(replica);
-                    alive.add(replica);
-                }
-                beats.scheduleAtFixedRate(() -> {
-                    synchronized (alive) {
-                        alive.forEach(Replica::beat);
-                    }
-                }, 0, 100, TimeUnit.MILLISECONDS);
-                api.startFaults();
-                long deadline = System.nanoTime() + plan.timeout().toNanos();
-                long nextKill = System.nanoTime() + plan.killEvery().toNanos();
-                long outageAt = System.nanoTime() + plan.prometheusDownAt().toNanos();
-                long backAt = Long.MAX_VALUE;
-                int victim = 0;
-                while (System.nanoTime() < deadline && !allFinished(setup, good.size())) {
-                    if (outageAt != Long.MAX_VALUE && System.nanoTime() >= outageAt) {
-                        prometheus.stop();
-                        say(started, "Prometheus stopped");
-                        outageAt = Long.MAX_VALUE;
-                        backAt = System.nanoTime() + plan.prometheusDown().toNanos();
-                    }
-                    if (System.nanoTime() >= backAt) {
-                        prometheus.resume();
-                        say(started, "Prometheus back");
-                        chaos.prometheusRestarts++;
-                        backAt = Long.MAX_VALUE;
-                    }
-                    if (System.nanoTime() >= nextKill) {
-                        Replica dead;
-                        synchronized (alive) {
-                            dead = alive.remove(victim++ % alive.size());
-                        }
-                        dead.kill();
-                        say(started, dead.name + " killed");
-                        chaos.kills++;
-                        Thread.sleep(plan.restartAfter().toMillis());
-                        Replica fresh = new Replica("replica-" + all.size(), api, settings, notifications).start(); // a new pod
-                        all.add(fresh);
-                        synchronized (alive) {
-                            alive.add(fresh);
-                        }
-                        chaos.restarts++;
-                        nextKill = System.nanoTime() + plan.killEvery().toNanos();
-                    }
-                    Thread.sleep(250);
-                }
-                api.stopFaults();
-                beats.shutdownNow();
-                beats.awaitTermination(5, TimeUnit.SECONDS);
-                synchronized (alive) {
-                    alive.forEach(Replica::stop);
-                }
-                for (Replica r : all) r.drain(60_000);
-                all.forEach(Replica::close);
+                // the outboxes retry three times from 20 ms: a dead receiver's account closes within the run
+                chaos = new ChaosLoop(plan, api, new Replica.Settings(policies, prometheus.url(), plan.shards(), plan.lease(), plan.renew(),
+                        plan.retry(), 16, 3, 20), notifications);
+                chaos.run(prometheus, () -> allFinished(setup, good.size()));
             }
 
-            long wallMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            double wall = (System.nanoTime() - started) / 1e9;
             Map<String, CanaryRollout> finals = setup.resources(CanaryRollout.class).inAnyNamespace().list().getItems().stream()
                     .collect(Collectors.toMap(cr -> cr.getMetadata().getNamespace() + "/" + cr.getMetadata().getName(), cr -> cr));
             List<FaultyApiServer.Write> writes = api.writes();
@@ -141,9 +80,9 @@ class ChaosRunTest {
                     + "faults injected %s of %d faultable writes; %d writes applied (%d CanaryRollout, %d VirtualService); %d ticks; "
                     + "%d promoted, %d rolled back; notifications: %d enqueued = %d delivered + %d failed + %d dropped + %d unaccounted%n",
                     good.size(), good.values().stream().filter(g -> g).count(), good.values().stream().filter(g -> !g).count(), plan.replicas(),
-                    wallMs / 1000.0, chaos.kills, chaos.restarts, chaos.prometheusRestarts, api.faults(), api.faultable(), writes.size(),
+                    wall, chaos.kills, chaos.restarts, chaos.prometheusRestarts, api.faults(), api.faultable(), writes.size(),
                     writes.stream().filter(w -> w.resource().equals("canaryrollouts")).count(),
-                    writes.stream().filter(w -> w.resource().equals("virtualservices")).count(), all.stream().mapToLong(Replica::ticks).sum(),
+                    writes.stream().filter(w -> w.resource().equals("virtualservices")).count(), chaos.ticks(),
                     promoted, rolledBack, notifications.enqueued(), notifications.count(Outbox.Watch.Result.DELIVERED),
                     notifications.count(Outbox.Watch.Result.FAILED), notifications.count(Outbox.Watch.Result.DROPPED), notifications.unaccounted());
 
@@ -174,14 +113,7 @@ class ChaosRunTest {
             assertTrue(chaos.kills >= 3, "replicas were killed: " + chaos.kills);
             assertEquals(1, chaos.prometheusRestarts, "Prometheus went away once");
             assertTrue(api.faults().values().stream().mapToLong(Long::longValue).sum() > 0, "faults were injected");
-        } finally {
-            beats.shutdownNow();
         }
-    }
-
-    /** What the chaos did to the run. */
-    private static final class Chaos {
-        int kills, restarts, prometheusRestarts;
     }
 
     /** A model's objects ({@code chaos/model.yaml}), and its policy walking {@link #WEIGHTS} that tells a dead webhook. */
@@ -236,10 +168,6 @@ class ChaosRunTest {
         StringBuilder out = new StringBuilder();
         for (FaultyApiServer.Write w : writes) out.append(json.writeValueAsString(w)).append('\n');
         Files.writeString(Path.of("target", "chaos-writes.jsonl"), out);
-    }
-
-    private static void say(long started, String what) {
-        System.out.printf("chaos +%.1fs: %s%n", (System.nanoTime() - started) / 1e9, what);
     }
 
     private static Phase phase(CanaryRollout cr) {
