@@ -68,15 +68,17 @@ public record Transition(Decision decision, RolloutStatus status, TrafficSplit m
     static Transition move(RolloutStatus.Builder b, LiveTraffic live, TrafficSplit desired, Decision decision, Phase phase,
             String message, Instant now, boolean timedOut) {
         Weights target = Weights.of(desired);
+        boolean retry = target.equals(b.intended);
         // counted before the patch, so a move whose patch kills the daemon is not tried forever either
-        b.attempts = target.equals(b.intended) ? b.attempts + 1 : 1;
+        b.attempts = retry ? b.attempts + 1 : 1;
         b.intended = target;
         b.previous = Weights.of(live.split());
         b.intendedOn = live.resourceVersion();
         b.phase = phase;
         b.lastDecision = decision;
         b.message = message;
-        b.history = RolloutRecorder.appendHistory(b.history, now, decision, b.step, desired.canaryWeight(), message);
+        // finishing the move in flight is the same decision: the history holds it once, not once per try
+        if (!retry) b.history = RolloutRecorder.appendHistory(b.history, now, decision, b.step, desired.canaryWeight(), message);
         return new Transition(decision, b.build(), desired, true, timedOut);
     }
 

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** The engine's settings as a test sets them: a policy directory, the workers and queue, and the shard Leases' timings. */
-record TestEngineConfig(Path dir, int workers, int queue, boolean leaseElection, String leaseName, int shards, Duration leaseDuration,
+public record TestEngineConfig(Path dir, int workers, int queue, boolean leaseElection, String leaseName, int shards, Duration leaseDuration,
         Duration renewDeadline, Duration retryPeriod) implements EngineConfig {
 
     /** One shard: plain leader election, with the production timings. */

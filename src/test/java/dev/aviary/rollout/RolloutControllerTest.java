@@ -122,6 +122,17 @@ class RolloutControllerTest extends RolloutFixture {
     }
 
     @Test
+    void aMoveFinishedByALaterTickIsOneDecisionInTheHistory() {
+        startedWithStepDue();
+        assertThrows(Killed.class, () -> controller(new Dying(new IstioRouter(client), false)).tick(policy));
+        controller(new IstioRouter(client)).tick(policy);
+        assertEquals(30, canaryWeight());
+        // the chaos run saw [2, 2, 3]: a patch refused once, finished by the next tick, read as step 2 advanced twice
+        List<HistoryEntry> advances = rollout().getStatus().history().stream().filter(h -> h.decision() == Decision.ADVANCE).toList();
+        assertEquals(1, advances.size(), "one move, one entry: " + advances);
+    }
+
+    @Test
     void aCrashBetweenIntentAndPatchIsFinishedByTheNextProcess() {
         startedWithStepDue();
         // the process dies after recording the intent, before the patch
