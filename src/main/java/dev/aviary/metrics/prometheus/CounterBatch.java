@@ -52,7 +52,7 @@ final class CounterBatch {
     private static final Duration SAME_START = Duration.ofMillis(1500);
     /** Starts remembered per rollout, grouping and purpose: the current step's and the last one's. */
     private static final int STARTS_KEPT = 2;
-    /** A live series is scraped within this after a step began (Prometheus' scrape intervals are 1 s to 30 s). */
+    /** A live series is scraped within this after a step began (scrape intervals are 1 s to 30 s, short outages less). */
     private static final Duration SETTLE = Duration.ofSeconds(60);
     /** How far before a step's start its series' last samples are looked for (a scrape interval or an outage). */
     private static final Duration LOOKBACK = Duration.ofMinutes(2);
@@ -336,8 +336,12 @@ final class CounterBatch {
                 // not scraped since the start yet: wait for it while it is due; one that stopped before the start (a pod
                 // gone, an outage) keeps its last value: if it is gone, the sum drops below the start's and the rollout
                 // reads its own queries
-                boolean stopped = at - before[0] > 2 * before[2];
-                if (!stopped && since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
+                // a series that stopped while the rollout's others are scraped since the start is gone (a pod): left out,
+                // as it is of the sums from now on; while nothing is scraped since the start (Prometheus was down over
+                // it), wait, or the gap's requests, all of the previous split, would count as this step's
+                boolean gone = at - before[0] > 2 * before[2] && !first.isEmpty();
+                if (gone) continue;
+                if (since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
                 v = before[1];
             } else {
                 v = after[1] < before[1] ? 0 // restarted around the start: all of it is after
@@ -348,8 +352,9 @@ final class CounterBatch {
         // a series first scraped right after the start was born in the scrape interval around it: part of its count
         // is the previous split's, interpolated from zero at its target's last scrape before the start; with nothing
         // known before the start (a longer outage), each series counts from its first scrape after it
-        Map<String, Double> lastScrape = new HashMap<>(), nextScrape = new HashMap<>();
+        Map<String, Double> lastScrape = new HashMap<>(), nextScrape = new HashMap<>(), every = new HashMap<>();
         last.forEach((labels, l) -> lastScrape.merge(target(labels), l[0], Math::max));
+        last.forEach((labels, l) -> every.merge(target(labels), l[2], Math::min));
         first.forEach((labels, f) -> nextScrape.merge(target(labels), f[0], Math::min));
         for (Map.Entry<Map<String, String>, double[]> born : first.entrySet()) {
             if (last.containsKey(born.getKey())) continue;
@@ -359,7 +364,9 @@ final class CounterBatch {
                 continue;
             }
             Double t = lastScrape.get(target(born.getKey()));
-            if (t == null || after[0] > nextScrape.get(target(born.getKey()))) continue; // born after the start
+            // born after the start; or across a gap in the scrapes (an outage), where its birth cannot be placed: as a
+            // new arm's series is born of the new weights, after the start
+            if (t == null || after[0] > nextScrape.get(target(born.getKey())) || after[0] - t > 2 * every.get(target(born.getKey()))) continue;
             values.merge(g.key(born.getKey()), after[1] * Math.max(0, at - t) / (after[0] - t), Double::sum);
         }
         StepStart read = new StepStart(r.arms(), start, values);
