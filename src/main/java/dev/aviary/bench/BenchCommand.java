@@ -22,12 +22,15 @@ import picocli.CommandLine;
         description = {"Measure one replica at scale: N policies with the tutorial's objects on a mock Kubernetes API, a mesh"
                 + " exporting Istio's series for each, a real Prometheus, and the Aviary daemon ticking them. Prints tick"
                 + " duration and lag (p50, p99), heap after GC, RSS, Kubernetes API requests and PromQL queries per tick.",
-            "The warm-up (--warmup, two intervals by default: the rollouts' first ticks create their CanaryRollouts) is left out."})
+            "Left out: the start of every rollout (a fresh replica's burst of writes, timed as startWaveSeconds) and a warm-up"
+                + " after it (--warmup, two intervals by default)."})
 public class BenchCommand implements Callable<Integer> {
 
     static final String API_SERVER_PROPERTY = "aviary-bench.api-server";
     static final String QUERY_LOG_PROPERTY = "aviary-bench.query-log";
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
+    /** A replica that cannot start every rollout in this long is measured as it is (the report says how many started). */
+    private static final Duration START_WAVE_LIMIT = Duration.ofMinutes(4);
 
     @CommandLine.Mixin
     BenchOptions options;
@@ -60,8 +63,8 @@ public class BenchCommand implements Callable<Integer> {
             return 2;
         }
         BenchReport report = run();
-        System.out.println(options.json ? report.json() : "Aviary bench (the warm-up's first " + options.warmup().toSeconds()
-                + " s left out):\n" + report.table());
+        System.out.println(options.json ? report.json() : "Aviary bench (measured after every rollout started and "
+                + options.warmup().toSeconds() + " s of warm-up):\n" + report.table());
         return 0;
     }
 
@@ -75,24 +78,28 @@ public class BenchCommand implements Callable<Integer> {
         double loadStart = ProcessFigures.loadAverage();
         engine.watchTicks(stats);
         telemetry.watchKubernetesRequests(stats);
-        BenchCommands.progress(String.format("ticking %d rollouts every %d s for %d s (the first %d s are warm-up)", fleet.rollouts(),
-                options.interval.toSeconds(), options.duration.toSeconds(), options.warmup().toSeconds()));
+        BenchCommands.progress(String.format("ticking %d rollouts every %d s: once all have started, %d s of warm-up, then %d s measured",
+                fleet.rollouts(), options.interval.toSeconds(), options.warmup().toSeconds(), options.duration.toSeconds()));
         engine.start();
+        long begun = System.nanoTime();
         List<TickStats.Tick> ticks;
         long from, to, windowNanos;
-        double heapAfter, rss;
+        double heapAfter, rss, startWave, skippedInWindow;
         try {
+            startWave = awaitStart(stats, fleet.rollouts(), begun);
             Thread.sleep(options.warmup().toMillis());
             from = queries.mark();
+            double skippedBefore = skipped();
             long start = System.nanoTime();
             stats.open();
-            long end = start + options.duration.minus(options.warmup()).toNanos();
+            long end = start + options.duration.toNanos();
             while (System.nanoTime() < end) {
                 Thread.sleep(Math.min(PROGRESS_EVERY.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
                 if (System.nanoTime() < end) BenchCommands.progress(String.format("%.0f s measured", (System.nanoTime() - start) / 1e9));
             }
             ticks = stats.close();
             windowNanos = System.nanoTime() - start;
+            skippedInWindow = skipped() - skippedBefore;
             to = queries.mark();
             // while the daemon still holds what it holds at work: its caches, its rollouts' state
             heapAfter = ProcessFigures.heapAfterGcMb();
@@ -101,9 +108,40 @@ public class BenchCommand implements Callable<Integer> {
             engine.stop();
             engine.watchTicks(null);
         }
-        BenchReport.Window window = new BenchReport.Window(options, Duration.ofNanos(windowNanos), ticks, stats, queries.between(from, to));
+        BenchReport.Window window = new BenchReport.Window(options, startWave, stats.started(), (long) skippedInWindow,
+                Duration.ofNanos(windowNanos), ticks, stats, queries.between(from, to));
         return BenchReport.of(window, new BenchReport.Memory(heapBefore, heapAfter, rss, ProcessFigures.statusMb("VmHWM"), loadStart,
                 ProcessFigures.loadAverage()));
+    }
+
+    /**
+     * Waits until every rollout has had its first tick (a fresh replica starts them all: a burst of writes, not the
+     * steady state), or {@link #START_WAVE_LIMIT}; returns the seconds it took, or -1 when not all started.
+     */
+    private static double awaitStart(TickStats stats, int rollouts, long begun) throws InterruptedException {
+        long nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        while (stats.started() < rollouts) {
+            if (System.nanoTime() - begun > START_WAVE_LIMIT.toNanos()) {
+                BenchCommands.progress("only " + stats.started() + " of " + rollouts + " rollouts started within "
+                        + START_WAVE_LIMIT.toMinutes() + " min; measuring anyway");
+                return -1;
+            }
+            Thread.sleep(200);
+            if (System.nanoTime() > nextProgress) {
+                nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
+                BenchCommands.progress(stats.started() + " of " + rollouts + " rollouts started");
+            }
+        }
+        double seconds = (System.nanoTime() - begun) / 1e9;
+        BenchCommands.progress(String.format("every rollout started after %.0f s", seconds));
+        return seconds;
+    }
+
+    /** Due ticks the engine skipped so far (the last still running, or the queue full): Aviary's own counter. */
+    private double skipped() {
+        return telemetry.registry().scrape().stream().filter(m -> m.getMetadata().getName().equals("aviary_ticks_skipped"))
+                .flatMap(m -> m.getDataPoints().stream())
+                .mapToDouble(d -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) d).getValue()).sum();
     }
 
     private static String trim(String url) {

@@ -14,8 +14,11 @@ import java.util.function.Predicate;
 /** The benchmark's figures, in the order they are printed: as a table, or as one JSON object. */
 record BenchReport(Map<String, Object> figures) {
 
+    /** A HOLD tick counts as settled once its step has run this long (four of Prometheus' scrapes). */
+    static final Duration SETTLED = Duration.ofMinutes(1);
+
     /** What was measured in the window (the run after its warm-up). */
-    record Window(BenchOptions options, Duration length, List<TickStats.Tick> ticks, TickStats stats, QueryLog.Counts queries) {}
+    record Window(BenchOptions options, double startWaveSeconds, int rolloutsStarted, long ticksSkipped, Duration length, List<TickStats.Tick> ticks, TickStats stats, QueryLog.Counts queries) {}
 
     /** The process's memory and the machine's load. */
     record Memory(double heapBeforeDaemonMb, double heapAfterGcMb, double rssMb, double rssPeakMb, double loadStart, double loadEnd) {}
@@ -29,7 +32,8 @@ record BenchReport(Map<String, Object> figures) {
         f.put("rollouts", o.rollouts);
         f.put("brokenRollouts", o.broken);
         f.put("intervalSeconds", o.interval.toMillis() / 1000.0);
-        f.put("durationSeconds", o.duration.toMillis() / 1000.0);
+        f.put("startWaveSeconds", round(w.startWaveSeconds()));
+        f.put("rolloutsStarted", w.rolloutsStarted());
         f.put("warmupSecondsExcluded", o.warmup().toMillis() / 1000.0);
         f.put("windowSeconds", round(seconds));
         f.put("cpuCores", Runtime.getRuntime().availableProcessors());
@@ -39,6 +43,7 @@ record BenchReport(Map<String, Object> figures) {
         f.put("holdTicks", holds);
         f.put("decisions", decisions(ticks));
         f.put("ticksPerSecond", round(ticks.size() / seconds));
+        f.put("ticksSkipped", w.ticksSkipped());
         f.put("ticksPerRolloutPerInterval", round(ticks.size() / (double) o.rollouts / (seconds / (o.interval.toMillis() / 1000.0))));
         f.put("tickP50Ms", ms(w.ticks(), t -> true, 0.5, false));
         f.put("tickP99Ms", ms(w.ticks(), t -> true, 0.99, false));
@@ -56,6 +61,13 @@ record BenchReport(Map<String, Object> figures) {
         long holdRequests = ticks.stream().filter(t -> t.decision() == Decision.HOLD).mapToLong(TickStats.Tick::requests).sum();
         f.put("apiRequestsPerRolloutTick", round4(w.stats().tickRequests() / (double) Math.max(1, ticks.size())));
         f.put("apiRequestsPerHoldTick", round4(holdRequests / (double) Math.max(1, holds)));
+        // in a step's first minute Prometheus (scraping every 15 s) may not hold the step's first requests yet: a tick
+        // records that no data came (noDataSince) and a later one that it did, each a status write
+        Predicate<TickStats.Tick> settled = t -> t.decision() == Decision.HOLD && t.stepAgeMillis() >= SETTLED.toMillis();
+        long settledHolds = ticks.stream().filter(settled).count();
+        f.put("settledHoldTicks", settledHolds);
+        f.put("apiRequestsPerSettledHoldTick", round4(ticks.stream().filter(settled).mapToLong(TickStats.Tick::requests).sum()
+                / (double) Math.max(1, settledHolds)));
         f.put("apiRequestsOutsideTicks", w.stats().requests() - w.stats().tickRequests());
         f.put("apiRequestsPerSecond", round(w.stats().requests() / seconds));
         f.put("apiRequestsByVerb", w.stats().requestsByVerb());

@@ -22,8 +22,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TickStats implements TickWatch, Telemetry.RequestWatch {
 
-    /** One tick: its rollout, timing, decision (null: it failed) and its requests. */
-    record Tick(String rollout, long lagNanos, long tookNanos, Decision decision, int requests) {}
+    /**
+     * One tick: its rollout, timing, decision (null: it failed), its requests, and how long its step had run (-1:
+     * unknown).
+     */
+    record Tick(String rollout, long lagNanos, long tookNanos, Decision decision, int requests, long stepAgeMillis) {}
 
     private final Set<String> broken;
     private final ThreadLocal<int[]> sentHere = ThreadLocal.withInitial(() -> new int[1]);
@@ -31,6 +34,7 @@ final class TickStats implements TickWatch, Telemetry.RequestWatch {
     private final LongAdder requests = new LongAdder();
     private final LongAdder tickRequests = new LongAdder();
     private final Map<String, LongAdder> byVerb = new ConcurrentHashMap<>();
+    private final Set<String> ticked = ConcurrentHashMap.newKeySet();
     private volatile boolean open;
 
     /** @param broken the rollouts whose policy has a broken query (their ticks are told apart) */
@@ -64,9 +68,24 @@ final class TickStats implements TickWatch, Telemetry.RequestWatch {
         int[] sent = sentHere.get();
         int n = sent[0];
         sent[0] = 0;
+        if (result != null) ticked.add(rollout);
         if (!open) return;
         tickRequests.add(n);
-        ticks.add(new Tick(rollout, lag.toNanos(), took.toNanos(), result == null ? null : result.decision(), n));
+        ticks.add(new Tick(rollout, lag.toNanos(), took.toNanos(), result == null ? null : result.decision(), n, stepAge(result)));
+    }
+
+    private static long stepAge(RolloutController.TickResult result) {
+        if (result == null || result.status() == null || result.status().stepStartedAt() == null) return -1;
+        try {
+            return Duration.between(java.time.Instant.parse(result.status().stepStartedAt()), java.time.Instant.now()).toMillis();
+        } catch (java.time.format.DateTimeParseException e) {
+            return -1;
+        }
+    }
+
+    /** How many rollouts have had a tick that decided (the first creates the CanaryRollout and starts the rollout). */
+    int started() {
+        return ticked.size();
     }
 
     boolean broken(String rollout) {

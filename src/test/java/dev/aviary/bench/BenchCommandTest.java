@@ -27,8 +27,8 @@ class BenchCommandTest {
     @Test
     void twentyRolloutsTickOnCachesAndBatchedQueries(QuarkusMainLauncher launcher) throws Exception {
         // the warm-up covers each rollout's first step start and Prometheus' first scrapes of its canary (every 15 s)
-        LaunchResult r = launcher.launch("bench", "--rollouts", "20", "--broken", "1", "--interval", "5s", "--warmup", "30s",
-                "--duration", "50s", "--json");
+        LaunchResult r = launcher.launch("bench", "--rollouts", "20", "--broken", "1", "--interval", "5s", "--warmup", "25s",
+                "--duration", "20s", "--json");
         String all = r.getOutput() + r.getErrorOutput();
         assertEquals(0, r.exitCode(), all);
         assertFalse(all.contains("\tat "), "no stack trace: " + all);
@@ -37,6 +37,7 @@ class BenchCommandTest {
         for (String field : FIELDS) assertTrue(json.has(field), field + " in " + line);
 
         assertEquals(20, json.get("rollouts").asInt());
+        assertTrue(json.get("startWaveSeconds").asDouble() > 0, "every rollout started: " + line);
         assertEquals(Runtime.getRuntime().availableProcessors(), json.get("cpuCores").asInt());
         long ticks = json.get("rolloutTicks").asLong();
         assertTrue(json.get("holdTicks").asLong() > 0 && ticks >= json.get("holdTicks").asLong(), line);
