@@ -22,7 +22,7 @@ final class Cli {
     static final int BOOT = -1;
 
     /** The sandbox's commands: the cluster build leaves them out, and says so when they are asked for. */
-    static final Set<String> FULL_BUILD_ONLY = Set.of("demo", "sandbox", "simulate");
+    static final Set<String> FULL_BUILD_ONLY = Set.of("demo", "sandbox", "simulate", "bench");
 
 
     private final List<OptionalCommands> optional;

@@ -87,7 +87,7 @@ public final class SandboxOptions {
     }
 
     /** 10m, 90s, 1h30m as in policies, or ISO-8601 (PT10M). */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             try {

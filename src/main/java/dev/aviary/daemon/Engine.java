@@ -64,6 +64,7 @@ public class Engine {
     private volatile Map<Path, List<Problem>> lastProblems = Map.of();
     /** Which rollouts this replica drives; null: all of them (leader election off). */
     private volatile ShardLeases shards;
+    private volatile TickWatch tickWatch = TickWatch.NONE;
 
     public Engine(PolicyStore policies, RolloutController controller, EngineConfig config, KubernetesClient client,
             PolicyWatches watches, Clock clock) {
@@ -126,6 +127,11 @@ public class Engine {
         shards = null;
         if (leases != null) leases.stop(release);
         watches.stop();
+    }
+
+    /** Who hears each tick with its rollout (the benchmark); Aviary's own metrics need no more than {@link Telemetry}. */
+    public void watchTicks(TickWatch watch) {
+        this.tickWatch = watch == null ? TickWatch.NONE : watch;
     }
 
     /** When the scheduler last woke the engine; null before it started. */
@@ -194,11 +200,14 @@ public class Engine {
     private void runTick(Policy p, Instant dueAt) {
         long start = System.nanoTime();
         String result = null;
+        Duration lag = Duration.ZERO;
+        RolloutController.TickResult decided = null;
         try {
             // checked right before the tick: stopped, or the shard moved on while the tick waited in the queue
             if (!drives(p.key())) return;
-            telemetry.tickLate(Duration.between(dueAt, clock.instant()));
-            controller.tick(p);
+            lag = Duration.between(dueAt, clock.instant());
+            telemetry.tickLate(lag);
+            decided = controller.tick(p);
             result = "ok";
             failures.recovered(p.key());
         } catch (RolloutConflict e) {
@@ -211,7 +220,15 @@ public class Engine {
             failures.failed(p.key(), "tick failed, the next tick retries", e);
         } finally {
             inFlight.remove(p.key());
-            if (result != null) telemetry.ticked(Duration.ofNanos(System.nanoTime() - start), result);
+            if (result != null) {
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                telemetry.ticked(took, result);
+                try {
+                    tickWatch.ticked(p.key(), lag, took, decided);
+                } catch (RuntimeException e) {
+                    // watching never holds up a rollout
+                }
+            }
         }
     }
 

@@ -32,10 +32,21 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Start Prometheus scraping {@code targets} ("127.0.0.1:port") every second; ready when this returns. */
     public static PrometheusServer start(Path dir, String... targets) throws IOException {
+        return start(dir, Duration.ofSeconds(1), null, targets);
+    }
+
+    /**
+     * Start Prometheus scraping {@code targets} every {@code scrapeInterval}; ready when this returns.
+     *
+     * @param queryLog where Prometheus logs every query it runs (one JSON line each), or null for none
+     */
+    public static PrometheusServer start(Path dir, Duration scrapeInterval, Path queryLog, String... targets) throws IOException {
         Path binary = find().orElseThrow(() -> new IOException(INSTALL_HINT));
         Files.createDirectories(dir);
-        StringBuilder cfg = new StringBuilder("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
-                + "  - job_name: mesh\n    static_configs:\n      - targets: [");
+        String every = scrapeInterval.toMillis() + "ms";
+        StringBuilder cfg = new StringBuilder("global:\n  scrape_interval: " + every + "\n  evaluation_interval: " + every + "\n"
+                + (queryLog == null ? "" : "  query_log_file: " + queryLog.toAbsolutePath() + "\n")
+                + "scrape_configs:\n  - job_name: mesh\n    static_configs:\n      - targets: [");
         for (int i = 0; i < targets.length; i++) cfg.append(i > 0 ? ", " : "").append('"').append(targets[i]).append('"');
         cfg.append("]\n");
         Files.writeString(dir.resolve("prometheus.yml"), cfg);

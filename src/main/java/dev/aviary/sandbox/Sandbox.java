@@ -138,11 +138,7 @@ public final class Sandbox implements AutoCloseable {
         // fail before starting anything when Prometheus is missing, with the install command
         if (PrometheusServer.find().isEmpty()) throw new IOException(PrometheusServer.INSTALL_HINT);
         progress.accept("starting a mock Kubernetes API server (fabric8, CRUD mode) holding " + contents.objects().size() + " objects");
-        // CRUD for every object, plus expectations where a real API server computes an answer (TokenReview, ...)
-        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations), false);
-        api.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesMockServer api = mockApiServer();
         NamespacedKubernetesClient client = api.createClient();
         MeshSimulator mesh = null;
         KServeSimulator kserve = null;
@@ -188,6 +184,16 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** fabric8's mock API server on a free loopback port, started: CRUD for every object, plus expectations. */
+    public static KubernetesMockServer mockApiServer() {
+        // CRUD for every object, plus expectations where a real API server computes an answer (TokenReview, ...)
+        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+                new KubernetesMixedDispatcher(expectations), false);
+        api.init(InetAddress.getLoopbackAddress(), 0);
+        return api;
+    }
+
     /**
      * Trains the fraud models once (when any server is asked for) and starts one server per entry, added to {@code
      * started}; returns each server's made-up URL → its real one.
@@ -216,7 +222,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Create one object as written (raw JSON, whatever its kind), in its namespace. */
-    static void create(KubernetesClient client, GenericKubernetesResource o) {
+    public static void create(KubernetesClient client, GenericKubernetesResource o) {
         client.genericKubernetesResources(Manifests.context(o)).inNamespace(o.getMetadata().getNamespace()).resource(o).create();
     }
 
@@ -232,7 +238,12 @@ public final class Sandbox implements AutoCloseable {
      * built, so a prebuilt application is pointed elsewhere this way.
      */
     public Map<String, String> clientProperties() {
-        return Map.of("kubernetes.master", apiServerUrl(), "kubernetes.trust.certificates", "true", "kubernetes.namespace", "default",
+        return clientProperties(apiServerUrl());
+    }
+
+    /** The Kubernetes client's own system properties pointing it at the API server {@code master}, and nowhere else. */
+    public static Map<String, String> clientProperties(String master) {
+        return Map.of("kubernetes.master", master, "kubernetes.trust.certificates", "true", "kubernetes.namespace", "default",
                 "kubernetes.auth.tryKubeConfig", "false", "kubernetes.auth.tryServiceAccount", "false");
     }
 

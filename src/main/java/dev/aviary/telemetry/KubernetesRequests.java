@@ -1,6 +1,7 @@
 package dev.aviary.telemetry;
 
 import io.fabric8.kubernetes.client.http.AsyncBody;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -25,6 +26,13 @@ public final class KubernetesRequests implements Interceptor {
 
     public KubernetesRequests(Telemetry telemetry) {
         this.telemetry = telemetry;
+    }
+
+    /** Called on the sending thread (fabric8 runs the interceptors' before as it sends; a retry is sent elsewhere). */
+    @Override
+    public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+        Call call = Call.of(request.method(), request.uri());
+        telemetry.kubernetesRequestSending(call.verb(), call.resource());
     }
 
     @Override

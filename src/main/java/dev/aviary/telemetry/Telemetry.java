@@ -38,6 +38,15 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
     private final Counter notifications;
     private volatile BooleanSupplier leading = () -> false;
     private volatile Predicate<String> drives = key -> leading();
+    private volatile RequestWatch requestWatch = (verb, resource) -> { };
+
+    /**
+     * Hears each request of the application's Kubernetes client as it is sent, on the thread that sends it: the scale
+     * benchmark tells a tick's requests (a rollout worker's) from the watch caches'. Must return at once.
+     */
+    public interface RequestWatch {
+        void sending(String verb, String resource);
+    }
 
     public Telemetry() {
         tickDuration = Histogram.builder().name("aviary_tick_duration_seconds")
@@ -112,6 +121,14 @@ public final class Telemetry implements QueryWatch, Outbox.Watch {
     @Override
     public void delivery(String channel, Result result) {
         notifications.labelValues(channel, result.name().toLowerCase(Locale.ROOT)).inc();
+    }
+
+    public void watchKubernetesRequests(RequestWatch watch) {
+        this.requestWatch = watch;
+    }
+
+    void kubernetesRequestSending(String verb, String resource) {
+        requestWatch.sending(verb, resource);
     }
 
     void kubernetesRequest(String verb, String resource, String code) {
