@@ -48,8 +48,12 @@ final class CounterBatch {
 
     /** A {@code label op "value"} matcher, as {@link RequestMetrics#failed()} is written. */
     private static final Pattern MATCHER = Pattern.compile("^\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|=|!=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*$");
-    /** How close a rollout's computed step start must be to a remembered one to be the same (clocks differ by ms). */
-    private static final Duration SAME_START = Duration.ofMillis(1500);
+    /**
+     * The oldest batch answer a rollout reads (and never one older than half its interval): the counters move once a
+     * scrape interval (15 s to 30 s in most clusters), so a 5 s old answer is as good, and a replica of a thousand
+     * rollouts sends a family's query every 5 s instead of every second, each evaluated over all of its series.
+     */
+    private static final Duration MAX_AGE = Duration.ofSeconds(5);
     /** Starts remembered per rollout, grouping and purpose: the current step's and the last one's. */
     private static final int STARTS_KEPT = 2;
     /** A live series is scraped within this after a step began (scrape intervals are 1 s to 30 s, short outages less). */
@@ -71,11 +75,23 @@ final class CounterBatch {
     }
 
     /** One family query's answer, evaluated when the second's first rollout asked, shared by the others of that second. */
-    private record Fetch(long second, Scope scope, CompletableFuture<List<PrometheusClient.Sample>> answer) {}
+    private record Fetch(Instant at, Scope scope, CompletableFuture<List<PrometheusClient.Sample>> answer) {
+
+        /**
+         * Whether a rollout may read this answer: asked after its step began, and younger than half its interval (at
+         * most {@link #MAX_AGE}); a failed answer only within the second it failed in.
+         */
+        boolean serves(Instant now, Instant start, Duration interval) {
+            Duration age = Duration.between(at, now);
+            Duration max = interval.dividedBy(2).compareTo(MAX_AGE) < 0 ? interval.dividedBy(2) : MAX_AGE;
+            if (answer.isCompletedExceptionally()) return at.getEpochSecond() == now.getEpochSecond();
+            return !at.isBefore(start) && (age.compareTo(max) < 0 || at.getEpochSecond() == now.getEpochSecond());
+        }
+    }
 
     /**
      * Whose start: the checks count from the step's start, the sample-ratio guard from an interval later (after the
-     * mesh took up the new weights). Remembered apart: a start is matched within {@link #SAME_START}, because each
+     * mesh took up the new weights). Remembered apart: a start is matched within half an interval, because each
      * reader derives it from its window and the clock a moment later, and an interval may be shorter than that.
      */
     private enum Purpose { CHECKS, GUARD }
@@ -93,8 +109,9 @@ final class CounterBatch {
             this.values = values;
         }
 
-        boolean is(ArmLabels arms, Instant start) {
-            return this.arms.equals(arms) && Duration.between(at, start).abs().compareTo(SAME_START) <= 0;
+        /** Within half an interval: two starts of one purpose are at least an interval apart (a step lasts a tick). */
+        boolean is(ArmLabels arms, Instant start, Duration interval) {
+            return this.arms.equals(arms) && Duration.between(at, start).abs().compareTo(interval.dividedBy(2)) <= 0;
         }
     }
 
@@ -203,7 +220,7 @@ final class CounterBatch {
         if (at.reset) return null;
         Map<String, Map<String, Double>> out = new TreeMap<>();
         Set<List<String>> seen = new HashSet<>();
-        for (PrometheusClient.Sample s : now(r, g)) {
+        for (PrometheusClient.Sample s : now(r, g, start)) {
             List<String> key = g.key(s.labels());
             if (!isRollouts(r, key)) continue;
             // a series that appeared after the step began (a new arm's first requests) counted from zero
@@ -238,15 +255,14 @@ final class CounterBatch {
      * cluster's). A rollout the second's answer does not cover (its first tick here) reads its own series this once:
      * widening the shared query for every newcomer would read n growing answers when a replica starts.
      */
-    private List<PrometheusClient.Sample> now(PromReading r, Grouping g) throws PrometheusException {
+    private List<PrometheusClient.Sample> now(PromReading r, Grouping g, Instant start) throws PrometheusException {
         Instant now = clock.instant();
-        long second = now.getEpochSecond();
         Map<String, Asker> asking = askers.computeIfAbsent(g, k -> new ConcurrentHashMap<>());
         Asker me = new Asker(r.policy().namespace(), r.arms().service(), now);
         asking.put(r.policy().namespace() + "/" + r.policy().name(), me);
         CompletableFuture<List<PrometheusClient.Sample>> mine = new CompletableFuture<>();
-        Fetch f = latest.compute(g, (k, old) -> old != null && old.second() >= second ? old
-                : new Fetch(second, Scope.of(asking, now.minus(FORGET)), mine));
+        Fetch f = latest.compute(g, (k, old) -> old != null && old.serves(now, start, r.policy().interval()) ? old
+                : new Fetch(now, Scope.of(asking, now.minus(FORGET)), mine));
         if (!f.scope().covers(me)) return prometheus.query(g.query(r.selector("")), now);
         if (f.answer() == mine) {
             try {
@@ -307,7 +323,7 @@ final class CounterBatch {
         Deque<StepStart> known = starts.computeIfAbsent(rollout, k -> new ArrayDeque<>());
         synchronized (known) {
             for (StepStart s : known) {
-                if (s.is(r.arms(), start)) return s;
+                if (s.is(r.arms(), start, r.policy().interval())) return s;
             }
         }
         Duration since = Duration.between(start, clock.instant());
@@ -328,46 +344,46 @@ final class CounterBatch {
             if (s.times().length > 0) first.put(unnamed(s.labels()), new double[] {s.times()[0], s.values()[0]});
         }
         double at = start.toEpochMilli() / 1000.0;
-        Map<List<String>, Double> values = new HashMap<>();
-        for (Map.Entry<Map<String, String>, double[]> sample : last.entrySet()) {
-            double[] before = sample.getValue(), after = first.get(sample.getKey());
-            double v;
-            if (after == null) {
-                // not scraped since the start yet: wait for it while it is due; one that stopped before the start (a pod
-                // gone, an outage) keeps its last value: if it is gone, the sum drops below the start's and the rollout
-                // reads its own queries
-                // a series that stopped while the rollout's others are scraped since the start is gone (a pod): left out,
-                // as it is of the sums from now on; while nothing is scraped since the start (Prometheus was down over
-                // it), wait, or the gap's requests, all of the previous split, would count as this step's
-                boolean gone = at - before[0] > 2 * before[2] && !first.isEmpty();
-                if (gone) continue;
-                if (since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
-                v = before[1];
-            } else {
-                v = after[1] < before[1] ? 0 // restarted around the start: all of it is after
-                        : before[1] + (after[1] - before[1]) * Math.max(0, at - before[0]) / (after[0] - before[0]);
-            }
-            values.merge(g.key(sample.getKey()), v, Double::sum);
-        }
-        // a series first scraped right after the start was born in the scrape interval around it: part of its count
-        // is the previous split's, interpolated from zero at its target's last scrape before the start; with nothing
-        // known before the start (a longer outage), each series counts from its first scrape after it
         Map<String, Double> lastScrape = new HashMap<>(), nextScrape = new HashMap<>(), every = new HashMap<>();
         last.forEach((labels, l) -> lastScrape.merge(target(labels), l[0], Math::max));
         last.forEach((labels, l) -> every.merge(target(labels), l[2], Math::min));
         first.forEach((labels, f) -> nextScrape.merge(target(labels), f[0], Math::min));
+        Map<List<String>, Double> values = new HashMap<>();
+        for (Map.Entry<Map<String, String>, double[]> sample : last.entrySet()) {
+            double[] before = sample.getValue(), after = first.get(sample.getKey());
+            String target = target(sample.getKey());
+            double v;
+            if (after == null) {
+                // not scraped since the start yet: wait for it while it is due; one that stopped while the rollout's
+                // others are scraped since the start is gone (a pod) and left out, as it is of the sums from now on
+                boolean gone = at - before[0] > 2 * before[2] && !first.isEmpty();
+                if (gone) continue;
+                if (since.compareTo(SETTLE) < 0) throw new FirstScrapePending();
+                v = before[1];
+            } else if (after[1] < before[1]) {
+                v = 0; // restarted around the start: all of it is after
+            } else if (gap(at, lastScrape.get(target), every.get(target))) {
+                v = after[1]; // no scrape just before the start (an outage): every series from the first scrape after it
+            } else {
+                v = before[1] + (after[1] - before[1]) * Math.max(0, at - before[0]) / (after[0] - before[0]);
+            }
+            values.merge(g.key(sample.getKey()), v, Double::sum);
+        }
+        // a series first scraped right after the start was born in the scrape interval around it: part of its count is
+        // the previous split's, interpolated from zero at its target's last scrape before the start. Across a gap in
+        // the scrapes its birth cannot be placed: it counts from its first scrape after the start, as every series of
+        // its target then does (both arms over the same instants); so does every series when nothing is known before
         for (Map.Entry<Map<String, String>, double[]> born : first.entrySet()) {
             if (last.containsKey(born.getKey())) continue;
             double[] after = born.getValue();
-            if (last.isEmpty()) {
-                values.merge(g.key(born.getKey()), after[1], Double::sum);
-                continue;
-            }
-            Double t = lastScrape.get(target(born.getKey()));
-            // born after the start; or across a gap in the scrapes (an outage), where its birth cannot be placed: as a
-            // new arm's series is born of the new weights, after the start
-            if (t == null || after[0] > nextScrape.get(target(born.getKey())) || after[0] - t > 2 * every.get(target(born.getKey()))) continue;
-            values.merge(g.key(born.getKey()), after[1] * Math.max(0, at - t) / (after[0] - t), Double::sum);
+            String target = target(born.getKey());
+            Double t = lastScrape.get(target);
+            double v;
+            if (last.isEmpty()) v = after[1];
+            else if (t == null || after[0] > nextScrape.get(target)) continue; // a new target, or born later: from zero
+            else if (gap(at, t, every.get(target))) v = after[1];
+            else v = after[1] * Math.max(0, at - t) / (after[0] - t);
+            values.merge(g.key(born.getKey()), v, Double::sum);
         }
         StepStart read = new StepStart(r.arms(), start, values);
         synchronized (known) {
@@ -375,6 +391,11 @@ final class CounterBatch {
             while (known.size() > STARTS_KEPT) known.removeLast();
         }
         return read;
+    }
+
+    /** Whether a target's last scrape before {@code at} is more than two of its scrape intervals old. */
+    private static boolean gap(double at, Double lastScrape, Double every) {
+        return lastScrape == null || at - lastScrape > 2 * every;
     }
 
     /** The scrape target a series came from: all of a target's series share their scrape times. */

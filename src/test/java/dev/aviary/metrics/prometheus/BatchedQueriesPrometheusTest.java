@@ -137,8 +137,13 @@ class BatchedQueriesPrometheusTest {
     }
 
     static Policy policy(String name, String namespace) {
+        return policy(name, namespace, Duration.ofSeconds(2));
+    }
+
+    /** A policy ticking every {@code interval}: a batch answer serves it for half of that (at most 5 s). */
+    static Policy policy(String name, String namespace, Duration interval) {
         Policy p = PrometheusSourceTest.policy();
-        return new Policy(name, namespace, p.target(), p.interval(), p.steps(), p.maxStepDuration(), p.onTimeout(), p.noData(),
+        return new Policy(name, namespace, p.target(), interval, p.steps(), p.maxStepDuration(), p.onTimeout(), p.noData(),
                 p.checks(), p.alpha(), p.minRequests(), p.notifications(), p.source(), p.hash());
     }
 
@@ -399,6 +404,23 @@ class BatchedQueriesPrometheusTest {
         Observation.Counts first = (Observation.Counts) newcomer, later = assertInstanceOf(Observation.Counts.class, again, again::toString);
         assertTrue(later.baseline().total() >= first.baseline().total() && later.baseline().total() <= first.baseline().total() + 2 * MeshExporter.RATE + 4,
                 first + " then " + later);
+    }
+
+    /** A batch answer serves a 30 s policy's ticks for 5 s: a replica's thousand rollouts send a family's query every 5 s. */
+    @Test
+    void aBatchAnswerServesForHalfAnIntervalAtMostFiveSeconds() {
+        Sent sent = new Sent();
+        TickClock clock = new TickClock(secondTick);
+        PrometheusSource source = batched(sent, clock);
+        Policy slow = policy("model-0", "default", Duration.ofSeconds(30));
+        source.observe(slow, ERRORS, istioArms(0), window());
+        int first = sent.queries.size();
+        clock.now = secondTick.plusSeconds(3);
+        source.observe(slow, ERRORS, istioArms(0), window().plusSeconds(3));
+        assertEquals(first, sent.queries.size(), "3 s later, the same answer: " + sent.queries);
+        clock.now = secondTick.plusSeconds(6);
+        source.observe(slow, ERRORS, istioArms(0), window().plusSeconds(6));
+        assertEquals(first + 1, sent.queries.size(), "6 s later, asked again: " + sent.queries);
     }
 
     /** Such a query for a thousand services is POSTed (PrometheusClientTest): the real Prometheus answers it so. */
