@@ -62,12 +62,15 @@ final class QueryLog {
     }
 
     /**
-     * batch: one query serving every rollout on the family (metrics.prometheus.CounterBatch, selecting no service);
-     * start: a rollout's counters at its step's start (the same grouping narrowed to its service); own: any other query
-     * of one rollout.
+     * batch: one query serving every rollout on the family (metrics.prometheus.CounterBatch: no service, or the
+     * replica's services as one set matcher); start: a rollout's raw samples around its step's start (a range vector);
+     * newcomer: a rollout's own counters in a second whose batch did not cover it yet; own: any other query of one
+     * rollout (its increase() after a counter reset, a custom query).
      */
     static String kind(String query) {
-        if (!query.startsWith("sum by (")) return "own";
-        return query.contains("destination_service_name=") ? "start" : "batch";
+        if (!query.startsWith("sum by (")) return query.matches("(?s).*}\\[[0-9]+m?s]$") ? "start" : "own";
+        if (query.contains("increase(")) return "own";
+        if (!query.contains("destination_service_name=") || query.contains("destination_service_name=~")) return "batch";
+        return "newcomer";
     }
 }

@@ -78,14 +78,14 @@ final class CounterBatch {
     private record Fetch(Instant at, Scope scope, CompletableFuture<List<PrometheusClient.Sample>> answer) {
 
         /**
-         * Whether a rollout may read this answer: asked after its step began, and younger than half its interval (at
-         * most {@link #MAX_AGE}); a failed answer only within the second it failed in.
+         * Whether a rollout may read this answer: asked after the newest sample its step's start rests on, and younger
+         * than half its interval (at most {@link #MAX_AGE}); a failed answer only within the second it failed in.
          */
-        boolean serves(Instant now, Instant start, Duration interval) {
+        boolean serves(Instant now, Instant notBefore, Duration interval) {
             Duration age = Duration.between(at, now);
             Duration max = interval.dividedBy(2).compareTo(MAX_AGE) < 0 ? interval.dividedBy(2) : MAX_AGE;
             if (answer.isCompletedExceptionally()) return at.getEpochSecond() == now.getEpochSecond();
-            return !at.isBefore(start) && (age.compareTo(max) < 0 || at.getEpochSecond() == now.getEpochSecond());
+            return !at.isBefore(notBefore) && (age.compareTo(max) < 0 || at.getEpochSecond() == now.getEpochSecond());
         }
     }
 
@@ -101,12 +101,15 @@ final class CounterBatch {
         final ArmLabels arms;
         final Instant at;
         final Map<List<String>, Double> values;
+        /** The newest sample the values rest on: a batch answer read before it would count less than the start. */
+        final Instant readUpTo;
         volatile boolean reset;
 
-        StepStart(ArmLabels arms, Instant at, Map<List<String>, Double> values) {
+        StepStart(ArmLabels arms, Instant at, Map<List<String>, Double> values, Instant readUpTo) {
             this.arms = arms;
             this.at = at;
             this.values = values;
+            this.readUpTo = readUpTo;
         }
 
         /** Within half an interval: two starts of one purpose are at least an interval apart (a step lasts a tick). */
@@ -220,7 +223,7 @@ final class CounterBatch {
         if (at.reset) return null;
         Map<String, Map<String, Double>> out = new TreeMap<>();
         Set<List<String>> seen = new HashSet<>();
-        for (PrometheusClient.Sample s : now(r, g, start)) {
+        for (PrometheusClient.Sample s : now(r, g, at.readUpTo)) {
             List<String> key = g.key(s.labels());
             if (!isRollouts(r, key)) continue;
             // a series that appeared after the step began (a new arm's first requests) counted from zero
@@ -255,13 +258,13 @@ final class CounterBatch {
      * cluster's). A rollout the second's answer does not cover (its first tick here) reads its own series this once:
      * widening the shared query for every newcomer would read n growing answers when a replica starts.
      */
-    private List<PrometheusClient.Sample> now(PromReading r, Grouping g, Instant start) throws PrometheusException {
+    private List<PrometheusClient.Sample> now(PromReading r, Grouping g, Instant notBefore) throws PrometheusException {
         Instant now = clock.instant();
         Map<String, Asker> asking = askers.computeIfAbsent(g, k -> new ConcurrentHashMap<>());
         Asker me = new Asker(r.policy().namespace(), r.arms().service(), now);
         asking.put(r.policy().namespace() + "/" + r.policy().name(), me);
         CompletableFuture<List<PrometheusClient.Sample>> mine = new CompletableFuture<>();
-        Fetch f = latest.compute(g, (k, old) -> old != null && old.serves(now, start, r.policy().interval()) ? old
+        Fetch f = latest.compute(g, (k, old) -> old != null && old.serves(now, notBefore, r.policy().interval()) ? old
                 : new Fetch(now, Scope.of(asking, now.minus(FORGET)), mine));
         if (!f.scope().covers(me)) return prometheus.query(g.query(r.selector("")), now);
         if (f.answer() == mine) {
@@ -385,7 +388,8 @@ final class CounterBatch {
             else v = after[1] * Math.max(0, at - t) / (after[0] - t);
             values.merge(g.key(born.getKey()), v, Double::sum);
         }
-        StepStart read = new StepStart(r.arms(), start, values);
+        double newest = first.values().stream().mapToDouble(f -> f[0]).max().orElse(at);
+        StepStart read = new StepStart(r.arms(), start, values, Instant.ofEpochMilli((long) Math.ceil(Math.max(at, newest) * 1000)));
         synchronized (known) {
             known.addFirst(read);
             while (known.size() > STARTS_KEPT) known.removeLast();
